@@ -1,0 +1,173 @@
+"""Exact and float numbers: reading a user's matrix, checking it, printing it.
+
+Exact values are Python ``int`` and ``fractions.Fraction`` in numpy object arrays;
+float values are ``float64`` arrays. ``numpy.asarray(m, dtype=float)`` works on both.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["ByHandError", "MAX_DIM", "MAX_ABS", "as_matrix", "is_exact", "fmt", "parse_number"]
+
+MAX_DIM = 64  # largest number of rows or columns of any input matrix
+MAX_ABS = 1e6  # largest magnitude of any input value
+
+
+class ByHandError(ValueError):
+    """A bad input: the message names the matrix, the cell (1-based) and the problem.
+
+    ``matrix``, ``row`` and ``col`` (1-based, or None) say where, for a page to point at it.
+    """
+
+    def __init__(self, message: str, matrix: str | None = None, row: int | None = None,
+                 col: int | None = None):
+        super().__init__(message)
+        self.matrix, self.row, self.col = matrix, row, col
+
+
+def _tidy(v):
+    """A Fraction with denominator 1 becomes an int, so integers stay fast and print plainly."""
+    if isinstance(v, Fraction) and v.denominator == 1:
+        return int(v.numerator)
+    return v
+
+
+def parse_number(text: str):
+    """Read ``'3'``, ``'-1/3'``, ``'0.25'``, ``'−2'`` exactly (decimals become fractions).
+
+    >>> parse_number('-1/3'), parse_number('0.25'), parse_number(' 4 ')
+    (Fraction(-1, 3), Fraction(1, 4), 4)
+    """
+    s = text.strip().replace("\u2212", "-").replace(" ", "")
+    if not s:
+        raise ValueError("empty")
+    if s.lower() in {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}:
+        raise ValueError("not finite")
+    if "e" in s.lower():  # scientific notation: check the size before building a huge int
+        try:
+            f = float(s)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(f) or abs(f) > MAX_ABS:
+            raise ValueError(f"too large (values must lie within ±{MAX_ABS:,.0f})")
+    try:
+        return _tidy(Fraction(s))
+    except ZeroDivisionError:
+        raise ValueError("a fraction with a zero denominator") from None
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
+def _cell(name: str, v, r: int, c: int):
+    """One checked cell value: int, Fraction or float."""
+    where = f"{name}, row {r + 1}, column {c + 1}"
+
+    def bad(problem: str) -> ByHandError:
+        return ByHandError(f"{where}: {problem}.", name, r + 1, c + 1)
+
+    if v is None or (isinstance(v, str) and not v.strip()):
+        raise bad("the cell is empty; type a number such as 2, -1 or 1/3")
+    if isinstance(v, (bool, np.bool_)):
+        raise bad(f"{v!r} is not a number")
+    if isinstance(v, str):
+        try:
+            v = parse_number(v)
+        except ValueError as e:
+            raise bad(f"{v.strip()!r} is {e}; type a number such as 2, -1 or 1/3") from None
+    elif isinstance(v, numbers.Integral):
+        v = int(v)
+    elif isinstance(v, numbers.Rational):  # Fraction, sympy Rational
+        v = _tidy(Fraction(int(v.numerator), int(v.denominator)))
+    elif isinstance(v, numbers.Real):
+        v = float(v)
+        if not math.isfinite(v):
+            raise bad(f"{v} is not a finite number")
+    else:
+        raise bad(f"{v!r} is not a number")
+    if abs(v) > MAX_ABS:
+        raise bad(f"{float(v):g} is too large (values must lie within ±{MAX_ABS:,.0f})")
+    return v
+
+
+def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX_DIM) -> np.ndarray:
+    """Check ``data`` and return it as a 2-D matrix of exact numbers (object) or floats.
+
+    A 1-D input becomes a column (``column=True``) or a row. Raises ByHandError naming
+    ``name`` and the cell for an empty, non-numeric, non-finite or too large value, and for
+    more than ``max_dim`` rows or columns (None: no limit).
+
+    >>> as_matrix('b', [1, '1/2'])
+    array([[1],
+           [Fraction(1, 2)]], dtype=object)
+    """
+    try:
+        arr = np.array(data, dtype=None if isinstance(data, np.ndarray) else object)
+    except ValueError:
+        raise ByHandError(f"{name}: the rows have different lengths.", name) from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr.reshape(-1, 1) if column else arr.reshape(1, -1)
+    if arr.ndim != 2:
+        raise ByHandError(f"{name} must be a matrix (2-D), not {arr.ndim}-D.", name)
+    rows, cols = arr.shape
+    if rows == 0 or cols == 0:
+        raise ByHandError(f"{name} is empty ({rows}×{cols}).", name)
+    if max_dim is not None and (rows > max_dim or cols > max_dim):
+        raise ByHandError(f"{name} is {rows}×{cols}: at most {max_dim} rows and {max_dim} "
+                          "columns are supported.", name)
+    if arr.dtype.kind == "f":  # fast path for float arrays: check all at once
+        bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_ABS)
+        if bad.any():
+            r, c = map(int, np.argwhere(bad)[0])
+            _cell(name, float(arr[r, c]), r, c)
+        return arr.astype(float)
+    out = np.empty(arr.shape, dtype=object)
+    for (r, c), v in np.ndenumerate(arr):
+        out[r, c] = _cell(name, v, r, c)
+    return out
+
+
+def is_exact(m: np.ndarray) -> bool:
+    """True when every entry is an int or a Fraction."""
+    return m.dtype == object and all(isinstance(v, (int, Fraction)) for v in m.flat)
+
+
+def unify(*mats: np.ndarray) -> tuple[bool, list[np.ndarray]]:
+    """Make matrices share one number type: all exact (object) or, if any float, all float64."""
+    exact = all(is_exact(m) for m in mats)
+    if exact:
+        return True, [m.astype(object) for m in mats]
+    return False, [np.asarray(m, dtype=float) for m in mats]
+
+
+def tidy(m: np.ndarray) -> np.ndarray:
+    """Exact results with integer values as ints (fast, prints plainly); floats untouched."""
+    if m.dtype != object:
+        return m
+    out = np.empty(m.shape, dtype=object)
+    for idx, v in np.ndenumerate(m):
+        out[idx] = _tidy(v)
+    return out
+
+
+def fmt(v, decimals: int = 3, minus: str = "\u2212") -> str:
+    """Print a value by hand: ``2``, ``1/3``, ``−1/2``; floats to ``decimals`` places.
+
+    >>> fmt(Fraction(-1, 3)), fmt(2), fmt(0.333333), fmt(-0.0)
+    ('−1/3', '2', '0.333', '0')
+    """
+    if isinstance(v, (int, np.integer)):
+        s = str(int(v))
+    elif isinstance(v, Fraction):
+        s = str(v)
+    else:
+        s = f"{float(v):.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{float(v):.0f}"
+        if s in {"-0", ""}:
+            s = "0"
+    return s.replace("-", minus)
