@@ -5,7 +5,7 @@ gives F(X) + X. Every block returns a ``Walkthrough`` of ``Step``s that every re
 """
 
 from .encoder import encoder_block
-from .examples import (default_encoder, default_residual, random_encoder, random_residual)
+from .examples import default_encoder, default_residual, random_encoder, random_residual
 from .numbers import MAX_DIM, ByHandError, as_matrix, fmt, parse_number
 from .residual import residual_block
 from .stacked import Part, Stacked, hstack, identity, ones, part, vstack

@@ -32,8 +32,8 @@ def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     X is d × n (n samples as columns), W1 h × d, b1 h × 1, W2 d × h, b2 d × 1.
 
     >>> wt = residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]])
-    >>> [s.title for s in wt.steps]
-    ['Given the mini-batch', 'Linear layer and ReLU', 'Concatenate I, W2, b2 and stack X, H, 1', 'Multiply and ReLU']
+    >>> [s.name for s in wt.steps]
+    ['X', 'H', 'stack', 'Out']
     >>> wt.output
     array([[2, 0]], dtype=object)
     """

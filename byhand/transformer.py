@@ -13,8 +13,18 @@ import numpy as np
 
 from .numbers import ByHandError, as_matrix
 from .stacked import hstack, identity, ones, part, vstack
-from .walkthrough import GELU, NONE, RELU, Step, Walkthrough, layernorm_op, multiply_step, \
-    op_step, scale_op, softmax_op
+from .walkthrough import (
+    GELU,
+    NONE,
+    RELU,
+    Step,
+    Walkthrough,
+    layernorm_op,
+    multiply_step,
+    op_step,
+    scale_op,
+    softmax_op,
+)
 
 __all__ = ["transformer_layer", "from_torch", "random_transformer_params", "PARAM_SHAPES"]
 
