@@ -18,7 +18,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
 
     >>> wt = encoder_block([[2, 4]], [['1/2', 0], ['1/2', 1]], [[1]], [0], [[1]], [0])
     >>> wt.output
-    array([[6, 12]], dtype=object)
+    array([[10, 16]], dtype=object)
     """
     exact, m = check_inputs(X=X, A=A, W1=W1, b1=b1, W2=W2, b2=b2)
     X, A, W1, b1, W2, b2 = m.values()
