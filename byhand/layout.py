@@ -1,0 +1,182 @@
+"""The by-hand layout of a Step as boxes on a grid: every drawing (altair, PDF, GIF) uses it.
+
+Coordinates are in cell units, x to the right and y downwards. For a multiply
+``L · R = P`` the right operand R sits above P and the left operand L to the left of P, so
+``P[i, j]`` is where row i of L and column j of R cross; the op's result sits right of P.
+Stacked parts are kept apart by a thin gap and labelled; skip-connection links run from
+each identity column of L to the row of R it picks out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .stacked import Stacked
+from .walkthrough import Step
+
+__all__ = ["Box", "Label", "Link", "Layout", "layout_step", "layout_matrix"]
+
+GAP = 1.0  # empty cells between operands
+PART_GAP = 0.25  # gap between stacked parts
+
+
+@dataclass(frozen=True)
+class Box:
+    """One cell: where it is, its value (None: left blank) and what it belongs to.
+
+    ``block`` is left, right, product, result or given; ``part``/``role`` the stacked part it
+    is in (product and result boxes: the step's names, role "computed"); ``row``/``col`` its
+    index in the whole block matrix.
+    """
+
+    x: float
+    y: float
+    value: object
+    block: str
+    part: str
+    role: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text placed at (x, y); ``align`` is left, center or right; ``kind`` part, name or op."""
+
+    x: float
+    y: float
+    text: str
+    align: str = "center"
+    kind: str = "part"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A skip-connection link from (x1, y1) to (x2, y2)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass
+class Layout:
+    """Boxes, labels and links of one step, and the drawing's size in cells."""
+
+    boxes: list[Box] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def width(self) -> float:
+        xs = [b.x + 1 for b in self.boxes] + [lb.x for lb in self.labels]
+        return max(xs, default=0.0) - min([b.x for b in self.boxes] + [0.0])
+
+    @property
+    def height(self) -> float:
+        return max([b.y + 1 for b in self.boxes] + [lb.y for lb in self.labels], default=0.0)
+
+    def where(self, block: str, row: int, col: int) -> Box:
+        """The box of ``block`` at (row, col)."""
+        for b in self.boxes:
+            if b.block == block and b.row == row and b.col == col:
+                return b
+        raise KeyError((block, row, col))
+
+
+def _offsets(stacked: Stacked) -> list[float]:
+    """Position of each row (axis 0) or column (axis 1) along the stacking axis, parts kept apart."""
+    out = []
+    for k, (_, a, b) in enumerate(stacked.spans()):
+        out += [i + k * PART_GAP for i in range(a, b)]
+    return out
+
+
+def _stacked_boxes(lay: Layout, stacked: Stacked, block: str, x0: float, y0: float,
+                   blank: bool = False) -> tuple[list[float], list[float]]:
+    """Add the boxes and part labels of a stacked operand with its top-left at (x0, y0)."""
+    rows, cols = stacked.shape
+    along = _offsets(stacked)
+    ys = [y0 + a for a in along] if stacked.axis == 0 else [y0 + i for i in range(rows)]
+    xs = [x0 + a for a in along] if stacked.axis == 1 else [x0 + j for j in range(cols)]
+    for p, a, b in stacked.spans():
+        for i in range(p.shape[0]):
+            for j in range(p.shape[1]):
+                r, c = (a + i, j) if stacked.axis == 0 else (i, a + j)
+                lay.boxes.append(Box(xs[c], ys[r], None if blank else p.values[i, j], block,
+                                     p.name, p.role, r, c))
+        if block == "left":  # part names above the left operand's parts
+            mid = (xs[a] + xs[b - 1] + 1) / 2 if stacked.axis == 1 else x0 + cols / 2
+            lay.labels.append(Label(mid, ys[0] - 0.35, p.name))
+        else:  # part names left of the right operand's parts
+            mid = (ys[a] + ys[b - 1] + 1) / 2 if stacked.axis == 0 else y0 + rows / 2
+            lay.labels.append(Label(xs[0] - 0.2, mid, p.name, "right"))
+    return xs, ys
+
+
+def _matrix_boxes(lay: Layout, m: np.ndarray | None, shape: tuple[int, int], block: str,
+                  name: str, x0: float, y0: float) -> None:
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            value = None if m is None else m[i, j]
+            lay.boxes.append(Box(x0 + j, y0 + i, value, block, name, "computed", i, j))
+    lay.labels.append(Label(x0 + shape[1] / 2, y0 + shape[0] + 0.6, name, kind="name"))
+
+
+def layout_matrix(name: str, m: np.ndarray, role: str = "input") -> Layout:
+    """A single labelled matrix (the given step, an output)."""
+    lay = Layout()
+    for (i, j), v in np.ndenumerate(m):
+        lay.boxes.append(Box(float(j), float(i), v, "given", name, role, i, j))
+    lay.labels.append(Label(m.shape[1] / 2, m.shape[0] + 0.6, name, kind="name"))
+    return lay
+
+
+def layout_step(step: Step, blank: set[tuple[str, int, int]] | None = None) -> Layout:
+    """Lay ``step`` out by hand; cells whose (block, row, col) are in ``blank`` get no value."""
+    blank = blank or set()
+    if step.left is not None and step.right is not None:
+        return _layout_multiply(step, blank)
+    if step.product is not None:  # element-wise step: input → op → result
+        lay = Layout()
+        _matrix_boxes(lay, step.product, step.product.shape, "product", step.product_name, 0, 0)
+        x = step.product.shape[1] + GAP * 2
+        lay.labels.append(Label(x - GAP, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
+        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0)
+        return _blank(lay, blank)
+    return _blank(layout_matrix(step.name, step.result, "input"), blank)
+
+
+def _layout_multiply(step: Step, blank: set) -> Layout:
+    lay = Layout()
+    left, right = step.left, step.right
+    k_rows = right.shape[0] + PART_GAP * (len(right.parts) - 1 if right.axis == 0 else 0)
+    k_cols = left.shape[1] + PART_GAP * (len(left.parts) - 1 if left.axis == 1 else 0)
+    top = 0.8  # room for the left operand's part labels
+    px, py = k_cols + GAP, top + k_rows + GAP  # product's top-left
+    rxs, rys = _stacked_boxes(lay, right, "right", px, top)
+    lxs, lys = _stacked_boxes(lay, left, "left", 0.0, py)
+    m, n = step.product.shape if step.product is not None else (left.shape[0], right.shape[1])
+    pname = step.product_name or "?"
+    _matrix_boxes(lay, step.product, (m, n), "product", pname, px, py)
+    if step.op.name != "none" and step.result is not None:
+        rx = px + n + GAP * 2
+        lay.labels.append(Label(rx - GAP, py + m / 2, f"{step.op.label} →", kind="op"))
+        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, rx, py)
+    # skip connections: identity column c of L picks row c of R
+    for p, a, b in (left.spans() if left.axis == 1 else []):
+        if p.role != "identity":
+            continue
+        for c in range(a, b):
+            lay.links.append(Link(lxs[c] + 0.5, py, px, rys[c] + 0.5))
+    return _blank(lay, blank)
+
+
+def _blank(lay: Layout, blank: set) -> Layout:
+    if blank:
+        lay.boxes = [Box(b.x, b.y, None, b.block, b.part, b.role, b.row, b.col)
+                     if (b.block, b.row, b.col) in blank else b for b in lay.boxes]
+    return lay
