@@ -1,0 +1,140 @@
+"""The same blocks built from real PyTorch layers, to check the by-hand engine against.
+
+torch is imported only inside these functions (``import byhand`` never imports it), so the
+app runs without torch and says how to install it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+import numpy as np
+
+from .walkthrough import Walkthrough
+
+__all__ = ["torch_available", "INSTALL_HINT", "Check", "check_against_torch", "torch_residual",
+           "torch_encoder", "torch_transformer_layer"]
+
+INSTALL_HINT = "pip install torch==2.13.0"
+
+
+def torch_available() -> bool:
+    """Whether PyTorch can be imported."""
+    return importlib.util.find_spec("torch") is not None
+
+
+def _t(m):
+    import torch
+
+    return torch.tensor(np.asarray(m, dtype=float), dtype=torch.float64)
+
+
+def torch_residual(X, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
+    """``relu(X + W2·relu(W1·X + b1) + b2)`` with two ``nn.Linear`` layers (float64), as d × n."""
+    import torch
+    from torch import nn
+
+    x = _t(X).T  # torch wants samples as rows: (n, d)
+    W1t, W2t = _t(W1), _t(W2)
+    lin1 = nn.Linear(W1t.shape[1], W1t.shape[0], dtype=torch.float64)
+    lin2 = nn.Linear(W2t.shape[1], W2t.shape[0], dtype=torch.float64)
+    with torch.no_grad():
+        lin1.weight.copy_(W1t)
+        lin1.bias.copy_(_t(b1).reshape(-1))
+        lin2.weight.copy_(W2t)
+        lin2.bias.copy_(_t(b2).reshape(-1))
+        f = lin2(torch.relu(lin1(x)))
+        return torch.relu(x + f if residual else f).T.numpy()
+
+
+def torch_encoder(X, A, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
+    """The simplified encoder block from torch ops (float64): ``Z = X·A``, skip, two ``nn.Linear``."""
+    import torch
+    from torch import nn
+
+    x = _t(X)
+    z = x @ _t(A)
+    y = x + z if residual else z
+    W1t, W2t = _t(W1), _t(W2)
+    lin1 = nn.Linear(W1t.shape[1], W1t.shape[0], dtype=torch.float64)
+    lin2 = nn.Linear(W2t.shape[1], W2t.shape[0], dtype=torch.float64)
+    with torch.no_grad():
+        lin1.weight.copy_(W1t)
+        lin1.bias.copy_(_t(b1).reshape(-1))
+        lin2.weight.copy_(W2t)
+        lin2.bias.copy_(_t(b2).reshape(-1))
+        h = torch.relu(lin1(y.T))  # positions as rows for nn.Linear
+        out = lin2(h).T
+        return torch.relu(y + out if residual else out).numpy()
+
+
+def torch_transformer_layer(params: dict, nhead: int, norm_first: bool = False,
+                            activation: str = "relu", eps: float = 1e-5):
+    """An ``nn.TransformerEncoderLayer`` (eval mode, float64) holding ``params`` (see transformer.py)."""
+    import torch
+    from torch import nn
+
+    d = np.asarray(params["Wq"]).shape[0]
+    f = np.asarray(params["W1"]).shape[0]
+    layer = nn.TransformerEncoderLayer(d, nhead, f, dropout=0.0, activation=activation,
+                                       layer_norm_eps=eps, norm_first=norm_first,
+                                       batch_first=True, dtype=torch.float64).eval()
+    a = layer.self_attn
+    with torch.no_grad():
+        a.in_proj_weight.copy_(torch.cat([_t(params[k]) for k in ("Wq", "Wk", "Wv")]))
+        a.in_proj_bias.copy_(torch.cat([_t(params[k]).reshape(-1) for k in ("bq", "bk", "bv")]))
+        a.out_proj.weight.copy_(_t(params["Wo"]))
+        a.out_proj.bias.copy_(_t(params["bo"]).reshape(-1))
+        for lin, w, b in ((layer.linear1, "W1", "b1"), (layer.linear2, "W2", "b2")):
+            lin.weight.copy_(_t(params[w]))
+            lin.bias.copy_(_t(params[b]).reshape(-1))
+        for norm, g, b in ((layer.norm1, "g1", "beta1"), (layer.norm2, "g2", "beta2")):
+            norm.weight.copy_(_t(params[g]).reshape(-1))
+            norm.bias.copy_(_t(params[b]).reshape(-1))
+    return layer
+
+
+def _transformer_output(wt: Walkthrough) -> np.ndarray:
+    import torch
+
+    p = wt.params
+    params = {k: v for k, v in wt.inputs.items() if k != "X"}
+    layer = torch_transformer_layer(params, p["nhead"], p["norm_first"], p["activation"], p["eps"])
+    with torch.no_grad():
+        return layer(_t(wt.inputs["X"]).T.unsqueeze(0)).squeeze(0).T.numpy()
+
+
+@dataclass(frozen=True)
+class Check:
+    """Our output beside torch's, the largest |difference| and whether they agree."""
+
+    ours: np.ndarray
+    torch: np.ndarray
+    max_diff: float
+    ok: bool
+    what: str  # the torch layers used, in words
+
+
+def check_against_torch(wt: Walkthrough, tol: float = 1e-9) -> Check:
+    """Run the same weights through PyTorch layers and compare with ``wt.output``.
+
+    Raises ImportError when torch is missing (see ``INSTALL_HINT``), KeyError for a block type
+    with no reference.
+    """
+    residual = wt.params.get("residual", True)
+    if wt.block == "residual":
+        theirs = torch_residual(**wt.inputs, residual=residual)
+        what = "two nn.Linear layers, torch.relu" + (" and the skip x + F(x)" if residual else "")
+    elif wt.block == "encoder":
+        theirs = torch_encoder(**wt.inputs, residual=residual)
+        what = "torch matmul X·A, two nn.Linear layers, torch.relu" + (
+            " and both skips" if residual else "")
+    elif wt.block == "transformer":
+        theirs = _transformer_output(wt)
+        what = "nn.TransformerEncoderLayer (eval mode, float64)"
+    else:
+        raise KeyError(f"no PyTorch reference for block {wt.block!r}")
+    ours = np.asarray(wt.output, dtype=float)
+    diff = float(np.max(np.abs(ours - theirs))) if ours.size else 0.0
+    return Check(ours, theirs, diff, diff <= tol * max(1.0, float(np.max(np.abs(theirs)))), what)
