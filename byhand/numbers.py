@@ -90,8 +90,20 @@ def _cell(name: str, v, r: int, c: int):
     else:
         raise bad(f"{v!r} is not a number")
     if abs(v) > MAX_ABS:
-        raise bad(f"{float(v):g} is too large (values must lie within ±{MAX_ABS:,.0f})")
+        shown = f"{float(v):g}" if abs(v) < 1e300 else "a number with over 300 digits"  # float() overflows
+        raise bad(f"{shown} is too large (values must lie within ±{MAX_ABS:,.0f})")
     return v
+
+
+def _ragged(name: str, rows) -> None:
+    """Raise ByHandError at the first row whose length differs from row 1's (numpy keeps them as lists)."""
+    lengths = [len(v) if isinstance(v, (list, tuple)) else 1 for v in rows]
+    for r, k in enumerate(lengths):
+        if k != lengths[0]:
+            col = min(k, lengths[0]) + 1
+            raise ByHandError(f"{name}, row {r + 1}, column {col}: row {r + 1} has {k} cells but row 1 "
+                              f"has {lengths[0]}; every row needs the same number of columns.",
+                              name, r + 1, col)
 
 
 def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX_DIM) -> np.ndarray:
@@ -109,6 +121,8 @@ def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX
         arr = np.array(data, dtype=None if isinstance(data, np.ndarray) else object)
     except ValueError:
         raise ByHandError(f"{name}: the rows have different lengths.", name) from None
+    if arr.ndim == 1 and arr.dtype == object and any(isinstance(v, (list, tuple)) for v in arr):
+        _ragged(name, arr)
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     elif arr.ndim == 1:
