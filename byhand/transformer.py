@@ -225,6 +225,9 @@ def from_torch(layer, x) -> Walkthrough:
     name = getattr(act, "__name__", type(act).__name__).lower()
     if name not in ("relu", "gelu"):
         raise ByHandError(f"activation {name!r} is not supported (relu or gelu).", "activation")
+    if getattr(act, "approximate", "none") != "none":
+        raise ByHandError(f"GELU(approximate={act.approximate!r}) is not supported: only the exact "
+                          "GELU (approximate='none').", "activation")
     if layer.norm1.eps != layer.norm2.eps:
         raise ByHandError("the two LayerNorms must share one eps.", "layer")
     return transformer_layer(xs.T, params, attn.num_heads, layer.norm_first, name,
