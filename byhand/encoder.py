@@ -24,11 +24,11 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     X, A, W1, b1, W2, b2 = m.values()
     d, n = X.shape
     h = W1.shape[0]
-    expect_shape("A", A, n, n, f"X has {n} columns (positions) and A holds a weight for each pair")
-    expect_shape("W1", W1, None, d, f"X has {d} rows (features) and W1 needs one column per feature")
-    expect_shape("b1", b1, h, 1, f"one bias per row of W1 ({h})")
-    expect_shape("W2", W2, d, h, f"the output keeps X's {d} features and H has {h} rows")
-    expect_shape("b2", b2, d, 1, f"one bias per row of W2 ({d})")
+    expect_shape("A", A, n, n, f"X is {d}×{n} ({n} positions as columns) and A holds a weight for each pair")
+    expect_shape("W1", W1, None, d, f"X is {d}×{n} and W1 needs one column per feature (row of X)")
+    expect_shape("b1", b1, h, 1, f"W1 is {h}×{d} and needs one bias per row")
+    expect_shape("W2", W2, d, h, f"the output keeps the {d} features of X ({d}×{n}) and H is {h}×{n}")
+    expect_shape("b2", b2, d, 1, f"W2 is {d}×{h} and needs one bias per row")
 
     one = ones(n, exact)
     given = Step("Given the positions",

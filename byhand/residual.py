@@ -41,13 +41,13 @@ def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     X, W1, b1, W2, b2 = m.values()
     d, n = X.shape
     h = W1.shape[0]
-    expect_shape("W1", W1, None, d, f"X has {d} rows (features) and W1 needs one column per feature")
-    expect_shape("b1", b1, h, 1, f"one bias per row of W1 ({h})")
+    expect_shape("W1", W1, None, d, f"X is {d}×{n} and W1 needs one column per feature (row of X)")
+    expect_shape("b1", b1, h, 1, f"W1 is {h}×{d} and needs one bias per row")
     rows = d if residual else None
-    why = (f"the skip connection adds X ({d} rows) to W2·H, and H has {h} rows" if residual
-           else f"H has {h} rows (the hidden size)")
+    why = (f"the skip connection adds X ({d}×{n}) to W2·H, and H is {h}×{n}" if residual
+           else f"H is {h}×{n} (the hidden size is {h})")
     expect_shape("W2", W2, rows, h, why)
-    expect_shape("b2", b2, W2.shape[0], 1, f"one bias per row of W2 ({W2.shape[0]})")
+    expect_shape("b2", b2, W2.shape[0], 1, f"W2 is {W2.shape[0]}×{h} and needs one bias per row")
 
     Xp, one = part("X", X, "input"), ones(n, exact)
     given = Step("Given the mini-batch",
