@@ -1,0 +1,166 @@
+"""Browser fixtures: one `streamlit run app.py` server per session, a Playwright page on chromium.
+
+Without /usr/bin/chromium the browser tests skip locally and fail in CI (``CI=true``).
+Helpers for every browser test: ``wait_idle(page)`` waits until the script has finished,
+``edit_cell(page, editor, row, col, text)`` types into a data-editor cell (a canvas), and
+``shot(page, name)`` saves a screenshot under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _no_browser(why: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests need {why} in CI")
+    pytest.skip(f"browser tests need {why}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The URL of a ``streamlit run app.py`` server on a free localhost port, stopped at the end."""
+    if not Path(CHROMIUM).exists():
+        _no_browser(CHROMIUM)
+    port = _free_port()
+    log = (ARTIFACTS / "streamlit-server.log")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never ``playwright install``)."""
+    if not Path(CHROMIUM).exists():
+        _no_browser(CHROMIUM)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the playwright package")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page (own context, 1400 × 1000) for one test; ``page.app_url`` is the server's URL."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.app_url = app_url
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the app's script has finished running (and the status widget is gone)."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_timeout(150)  # let a rerun that was just triggered start
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=timeout)
+
+
+def goto(page, path: str = "") -> None:
+    """Open ``app_url/path`` and wait for the script to finish."""
+    page.goto(f"{page.app_url}/{path.lstrip('/')}")
+    wait_idle(page)
+
+
+def edit_cell(page, editor, row: int, col: int, text: str, *, index: bool = True,
+              header_height: float = 35.0, row_height: float = 35.0) -> None:
+    """Type ``text`` into cell (row, col) (0-based data row and column) of a data editor.
+
+    ``editor`` is a locator of the ``[data-testid='stDataFrame']`` element. The editor is a
+    canvas: the first cell of the row is clicked by its position inside the canvas's bounding
+    box (``force=True``), the arrow keys move to the column (so column widths do not matter),
+    then ``text`` is typed and Enter pressed. ``index``: whether the editor shows its index
+    column (the click lands on it). Waits until the app has finished the rerun.
+    """
+    canvas = editor.locator("[data-testid='data-grid-canvas']").first
+    canvas.scroll_into_view_if_needed()
+    canvas.click(position={"x": 6, "y": header_height + row_height * (row + 0.5)}, force=True)
+    page.wait_for_timeout(150)
+    for _ in range(col + (1 if index else 0)):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # open the cell's editor
+    cell_input = page.locator("textarea.gdg-input, [data-testid='stDataFrame'] ~ * textarea, textarea").first
+    cell_input.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(100)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type(text)
+    page.wait_for_timeout(100)
+    page.keyboard.press("Enter")
+    cell_input.wait_for(state="detached", timeout=5_000)
+    wait_idle(page)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/<name>.png and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def no_exception(page) -> None:
+    """Assert that no Streamlit exception element is on the page."""
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()
