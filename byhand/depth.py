@@ -451,7 +451,7 @@ def train_stacks(depths=(2, 8, 32), width: int = 16, steps: int = 300, lr: float
     every net; only the skip connection differs. ``progress(fraction, text)`` is called as it goes.
 
     >>> run = train_stacks(depths=(1,), width=4, steps=3, points=16)
-    >>> len(run.plain[1]), run.plain[1][0] > 0
+    >>> len(run.plain[1]), bool(run.plain[1][0] > 0)
     (4, True)
     """
     if isinstance(depths, (int, np.integer)):
