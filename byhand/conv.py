@@ -125,7 +125,7 @@ class _Conv:
     """One convolution's checked weights: kernel matrix, size, stride, padding, and its BN."""
 
     def __init__(self, index: str, w, bn, c_in: int, stride: int, padding: int | None,
-                 kernel: int | None = None):
+                 kernel: int | None = None, expect_out: tuple[int, str] | None = None):
         self.index, self.wname, self.bname = index, f"w{index}", f"bn{index}"
         w = _tensor(self.wname, w, ("out channel", "in channel", "row", "column"))
         c_out, ci, kh, kw = w.shape
@@ -133,6 +133,10 @@ class _Conv:
         if c_out > MAX_CHANNELS:
             raise ByHandError(f"{self.wname} has {c_out} output channels: at most {MAX_CHANNELS} are "
                               "supported.", self.wname)
+        if expect_out is not None and expect_out[0] != c_out:
+            want, other = expect_out
+            raise ByHandError(f"{self.wname} has {c_out} output channels but {other} has {want}: the "
+                              "shortcut must give the block's output channels.", self.wname)
         if ci != c_in:
             raise ByHandError(f"{self.wname} has {ci} input channels (shape {_shape(w.shape)}) but its "
                               f"input has {c_in}: the second size of {self.wname} must be {c_in} "
@@ -536,10 +540,8 @@ def conv_block(x, w1, bn1, w2, bn2, stride: int = 1, shortcut: str = "identity",
     c = X.shape[0]
     conv1 = _Conv("1", w1, bn1, c, stride, padding)
     conv2 = _Conv("2", w2, bn2, conv1.c_out, 1, padding)
-    proj = _Conv("s", ws, bns, c, stride, 0, kernel=1) if shortcut == "projection" else None
-    if proj is not None and proj.c_out != conv2.c_out:
-        raise ByHandError(f"ws has {proj.c_out} output channels but w2 has {conv2.c_out}: the projection "
-                          "must give the block's output channels.", "ws")
+    proj = (_Conv("s", ws, bns, c, stride, 0, kernel=1, expect_out=(conv2.c_out, "w2"))
+            if shortcut == "projection" else None)
     names = {"identity": "identity shortcut", "zero_pad": "zero-padding shortcut (option A)",
              "projection": "projection shortcut (option B)"}
     return _walk("conv", f"Convolutional residual block, {names[shortcut]}", X, [conv1, conv2],
@@ -567,10 +569,8 @@ def bottleneck_block(x, w1, bn1, w2, bn2, w3, bn3, stride: int = 1, shortcut: st
     conv1 = _Conv("1", w1, bn1, c, 1, None, kernel=1)
     conv2 = _Conv("2", w2, bn2, conv1.c_out, stride, None)
     conv3 = _Conv("3", w3, bn3, conv2.c_out, 1, None, kernel=1)
-    proj = _Conv("s", ws, bns, c, stride, 0, kernel=1) if shortcut == "projection" else None
-    if proj is not None and proj.c_out != conv3.c_out:
-        raise ByHandError(f"ws has {proj.c_out} output channels but w3 has {conv3.c_out}: the projection "
-                          "must give the block's output channels.", "ws")
+    proj = (_Conv("s", ws, bns, c, stride, 0, kernel=1, expect_out=(conv3.c_out, "w3"))
+            if shortcut == "projection" else None)
     return _walk("bottleneck", f"Bottleneck residual block, {shortcut} shortcut", X,
                  [conv1, conv2, conv3], stride, shortcut, proj, None)
 
