@@ -30,8 +30,9 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 def _extent(lay: Layout) -> tuple[float, float, float, float]:
     """The boxes' and labels' bounding box in cell units (min x, min y, max x, max y)."""
-    xs = [b.x for b in lay.boxes] + [lb.x - 1.5 for lb in lay.labels if lb.align == "right"]
-    xe = [b.x + 1 for b in lay.boxes] + [lb.x + 0.5 for lb in lay.labels]
+    reach = {"left": (0.0, 1.5), "center": (0.5, 0.5), "right": (1.5, 0.0)}
+    xs = [b.x for b in lay.boxes] + [lb.x - reach[lb.align][0] for lb in lay.labels]
+    xe = [b.x + 1 for b in lay.boxes] + [lb.x + reach[lb.align][1] for lb in lay.labels]
     ys = [b.y for b in lay.boxes] + [lb.y - 0.5 for lb in lay.labels]
     ye = [b.y + 1 for b in lay.boxes] + [lb.y + 0.5 for lb in lay.labels]
     return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
@@ -86,8 +87,8 @@ def step_images(wt: Walkthrough, decimals: int = 3, width: int = 960,
 def _draw_layout(draw: ImageDraw.ImageDraw, lay: Layout, ox: float, oy: float, ux: float, uy: float,
                  decimals: int, value_font, label_font) -> None:
     for ln in lay.links:
-        draw.line([(ox + ln.x1 * ux, oy + ln.y1 * uy), (ox + ln.x2 * ux, oy + ln.y2 * uy)],
-                  fill=LINK, width=2)
+        pts = getattr(ln, "points", ((ln.x1, ln.y1), (ln.x2, ln.y2)))
+        draw.line([(ox + x * ux, oy + y * uy) for x, y in pts], fill=LINK, width=2)
     for b in lay.boxes:
         x0, y0 = ox + b.x * ux, oy + b.y * uy
         draw.rectangle([x0, y0, x0 + ux, y0 + uy], fill=box_fill(b.block, b.role), outline=GRID)

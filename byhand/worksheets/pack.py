@@ -1,0 +1,97 @@
+"""Class packs: N variants of one worksheet (seeds S, S+1, …) in one PDF, one XLSX or a ZIP.
+
+Every page or sheet carries its variant's code; the answer keys come together at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from ..numbers import ByHandError
+from ..practice import MAX_SEED, ExerciseSpec
+from . import pdf as pdf_mod
+from . import xlsx as xlsx_mod
+
+__all__ = ["class_pack", "variant_specs", "MAX_VARIANTS", "FORMATS"]
+
+MAX_VARIANTS = 200
+FORMATS = ("pdf", "xlsx", "zip")
+_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def variant_specs(spec: ExerciseSpec, variants: int) -> list[ExerciseSpec]:
+    """The specs of ``variants`` variants: the same options with seeds S, S+1, …
+
+    >>> [s.code for s in variant_specs(ExerciseSpec("residual", 7), 2)]
+    ['residual/7', 'residual/8']
+    """
+    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
+        raise ByHandError(f"variants must be a whole number from 1 to {MAX_VARIANTS}, not {variants!r}.",
+                          "variants")
+    if spec.seed + variants - 1 > MAX_SEED:
+        raise ByHandError(f"seeds {spec.seed}…{spec.seed + variants - 1} go past {MAX_SEED}; "
+                          "start from a smaller seed.", "seed")
+    return [spec.with_seed(spec.seed + i) for i in range(variants)]
+
+
+def _pdf(exercises, kind: str, answers: bool, paper: str, decimals: int) -> bytes:
+    doc = pdf_mod.WorksheetPDF(paper)
+    for ex in exercises:
+        pdf_mod.add_worksheet(doc, ex, kind, decimals)
+    if answers:
+        for ex in exercises:
+            pdf_mod.add_key(doc, ex, kind, decimals)
+    return bytes(doc.output())
+
+
+def _xlsx(exercises, kind: str, answers: bool, decimals: int) -> bytes:
+    buf = io.BytesIO()
+    wb, formats = xlsx_mod.new_workbook(buf)
+    many = len(exercises) > 1
+    for n, ex in enumerate(exercises, 1):
+        name = xlsx_mod.sheet_name(ex.code, prefix=f"{n} " if many else "")
+        xlsx_mod.add_worksheet_sheets(wb, formats, ex, kind, decimals, name)
+    if answers:
+        for n, ex in enumerate(exercises, 1):
+            name = xlsx_mod.sheet_name(ex.code, prefix=f"{n} " if many else "", suffix=" key")
+            xlsx_mod.add_key_sheet(wb, formats, ex, kind, decimals, name)
+    wb.close()
+    return buf.getvalue()
+
+
+def _zip_add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
+
+
+def class_pack(spec: ExerciseSpec, variants: int = 30, fmt: str = "pdf", kind: str = "practice",
+               answers: bool = True, paper: str = "a4", decimals: int = 3) -> bytes:
+    """``variants`` worksheets as one PDF, one XLSX (a sheet each) or a ZIP of single files.
+
+    The ZIP holds each variant's PDF and XLSX and, with ``answers``, ``answer-keys.pdf``.
+
+    >>> class_pack(ExerciseSpec("residual", 1), 2, "zip")[:2]
+    b'PK'
+    """
+    if fmt not in FORMATS:
+        raise ByHandError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}.", "format")
+    pdf_mod.check_options(kind, paper, decimals)
+    exercises = [s.exercise() for s in variant_specs(spec, variants)]
+    if fmt == "pdf":
+        return _pdf(exercises, kind, answers, paper, decimals)
+    if fmt == "xlsx":
+        return _xlsx(exercises, kind, answers, decimals)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for ex in exercises:
+            stem = "worksheet-" + ex.code.replace("/", "-").replace(":", "")
+            _zip_add(z, f"{stem}.pdf", _pdf([ex], kind, False, paper, decimals))
+            _zip_add(z, f"{stem}.xlsx", _xlsx([ex], kind, False, decimals))
+        if answers:
+            doc = pdf_mod.WorksheetPDF(paper)
+            for ex in exercises:
+                pdf_mod.add_key(doc, ex, kind, decimals)
+            _zip_add(z, "answer-keys.pdf", bytes(doc.output()))
+    return buf.getvalue()

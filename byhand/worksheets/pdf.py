@@ -1,0 +1,255 @@
+"""Printable PDF worksheets (fpdf2): the by-hand layout of every step drawn as grids of boxes.
+
+Kinds: ``worked`` (every value), ``practice`` (the exercise's blank cells empty) and ``empty``
+(only the layout, every box empty). The answer key, when asked for, starts on a new page.
+The same exercise gives the same bytes: the creation date is fixed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fpdf import FPDF
+
+from ..layout import Layout, layout_step
+from ..numbers import ByHandError, fmt
+from ..practice import Exercise, make_exercise
+from ..walkthrough import Walkthrough
+from . import FONT_BOLD, FONT_REGULAR, box_fill
+
+__all__ = ["worksheet_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
+           "check_options"]
+
+PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+KINDS = ("worked", "practice", "empty")
+FIXED_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+MARGIN = 14.0
+INK, GRID, MUTED, LINK = (31, 41, 55), (107, 114, 128), (75, 85, 99), (22, 163, 74)
+ANSWER_FILL = (254, 240, 138)
+PT = 72 / 25.4  # points per mm
+
+
+def check_options(kind: str, paper: str, decimals: int = 3) -> None:
+    """Raise ByHandError for an unknown kind or paper size, or a bad number of decimals."""
+    if kind not in KINDS:
+        raise ByHandError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}.", "kind")
+    if paper not in PAPERS:
+        raise ByHandError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}.", "paper")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+        raise ByHandError(f"decimals must be a whole number from 0 to 6, not {decimals!r}.", "decimals")
+
+
+class WorksheetPDF(FPDF):
+    """An FPDF with the bundled DejaVu fonts, a fixed creation date and a footer naming the sheet."""
+
+    def __init__(self, paper: str = "a4"):
+        if paper not in PAPERS:
+            raise ByHandError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}.", "paper")
+        super().__init__(unit="mm", format=PAPERS[paper])
+        self.add_font("DejaVu", "", str(FONT_REGULAR))
+        self.add_font("DejaVu", "B", str(FONT_BOLD))
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(False)
+        self.set_creation_date(FIXED_DATE)
+        self.set_title("ByHand worksheet")
+        self.set_author("ByHand")
+        self.footer_text = ""
+
+    def footer(self):
+        self.set_y(-10)
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(*MUTED)
+        self.cell(0, 4, f"ByHand · {self.footer_text} · page {self.page_no()}", align="C")
+
+    @property
+    def usable_width(self) -> float:
+        return self.w - 2 * MARGIN
+
+    @property
+    def bottom(self) -> float:
+        return self.h - 14.0
+
+
+def _aspect(pdf: FPDF, layouts: list[Layout], decimals: int, size_pt: float) -> float:
+    """How much wider than tall a box must be to hold the longest value at ``size_pt``."""
+    pdf.set_font("DejaVu", "", size_pt)
+    widest = max((pdf.get_string_width(fmt(b.value, decimals)) for lay in layouts for b in lay.boxes
+                  if b.value is not None), default=0.0)
+    height_mm = size_pt / PT / 0.42
+    return max(1.0, (widest + 1.2) / height_mm)
+
+
+def _extent(lay: Layout) -> tuple[float, float, float, float]:
+    """The boxes' and labels' bounding box in cell units (min x, min y, max x, max y)."""
+    reach = {"left": (0.0, 1.6), "center": (0.6, 0.6), "right": (1.6, 0.0)}
+    xs = [b.x for b in lay.boxes] + [lb.x - reach[lb.align][0] for lb in lay.labels]
+    xe = [b.x + 1 for b in lay.boxes] + [lb.x + reach[lb.align][1] for lb in lay.labels]
+    ys = [b.y for b in lay.boxes] + [lb.y - 0.4 for lb in lay.labels]
+    ye = [b.y + 1 for b in lay.boxes] + [lb.y + 0.4 for lb in lay.labels]
+    return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
+
+
+def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float, uy: float,
+                 decimals: int, highlight: set) -> None:
+    """Draw boxes (filled by role, ``highlight`` ones as answers), part labels and skip links."""
+    pdf.set_draw_color(*LINK)
+    pdf.set_line_width(0.35)
+    for ln in lay.links:
+        pts = getattr(ln, "points", ((ln.x1, ln.y1), (ln.x2, ln.y2)))
+        pdf.polyline([(x0 + px * ux, y0 + py * uy) for px, py in pts])
+    pdf.set_draw_color(*GRID)
+    pdf.set_line_width(0.2)
+    size = max(5.0, uy * 0.42 * PT)
+    pdf.set_font("DejaVu", "", size)
+    pdf.set_text_color(*INK)
+    for b in lay.boxes:
+        bx, by = x0 + b.x * ux, y0 + b.y * uy
+        answer = (b.block, b.row, b.col) in highlight
+        pdf.set_fill_color(*(ANSWER_FILL if answer else box_fill(b.block, b.role)))
+        pdf.rect(bx, by, ux, uy, style="DF")
+        if b.value is not None:
+            text = fmt(b.value, decimals)
+            pdf.set_font("DejaVu", "B" if answer else "", size)
+            w = pdf.get_string_width(text)
+            if w > ux - 0.6:  # shrink a value too long for its box
+                pdf.set_font("DejaVu", "B" if answer else "", size * (ux - 0.6) / w)
+                w = pdf.get_string_width(text)
+            pdf.text(bx + (ux - w) / 2, by + uy / 2 + pdf.font_size * 0.35, text)
+    label = max(5.0, uy * 0.36 * PT)
+    for lb in lay.labels:
+        pdf.set_font("DejaVu", "B", label)
+        pdf.set_text_color(*(LINK if lb.kind == "op" else INK))
+        lines = [lb.text]
+        if lb.kind == "op" and pdf.get_string_width(lb.text) > 1.9 * ux:
+            words, lines = lb.text.split(), [""]
+            for w in words:
+                trial = f"{lines[-1]} {w}".strip()
+                if lines[-1] and pdf.get_string_width(trial) > 1.9 * ux:
+                    lines.append(w)
+                else:
+                    lines[-1] = trial
+        lh = pdf.font_size * 1.15
+        for k, text in enumerate(lines):
+            w = pdf.get_string_width(text)
+            lx = x0 + lb.x * ux - {"left": 0, "center": w / 2, "right": w}[lb.align]
+            ly = y0 + lb.y * uy + pdf.font_size * 0.35 + (k - (len(lines) - 1) / 2) * lh
+            pdf.text(lx, ly, text)
+    pdf.set_text_color(*INK)
+
+
+def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False,
+                colour=INK, line: float | None = None) -> None:
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    pdf.set_text_color(*colour)
+    pdf.set_x(MARGIN)
+    pdf.multi_cell(pdf.usable_width, line or size / PT * 1.45, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _text_height(pdf: WorksheetPDF, text: str, size: float, bold: bool = False) -> float:
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    lines = pdf.multi_cell(pdf.usable_width, size / PT * 1.45, text, dry_run=True, output="LINES")
+    return len(lines) * size / PT * 1.45
+
+
+def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dict, decimals: int,
+                steps: list[int], max_unit: float, captions: bool = True) -> None:
+    """Each step in turn: its title, caption and drawing, starting a page when it does not fit."""
+    layouts = {k: layout_step(wt.steps[k], blanks.get(k)) for k in steps}
+    if not layouts:
+        return
+    aspect = _aspect(pdf, list(layouts.values()), decimals, 10.0)
+    page_h = pdf.bottom - MARGIN - 20
+    for k in steps:
+        step, lay = wt.steps[k], layouts[k]
+        ex0, ey0, ex1, ey1 = _extent(lay)
+        uy = min(max_unit, pdf.usable_width / ((ex1 - ex0) * aspect), page_h / (ey1 - ey0))
+        ux = uy * aspect
+        title = f"Step {k + 1} · {step.title}"
+        caption = step.caption if captions else ""
+        note = step.note
+        need = (_text_height(pdf, title, 11, True) + (_text_height(pdf, caption, 8.5) if caption else 0)
+                + (ey1 - ey0) * uy + (_text_height(pdf, note, 8) if note else 0) + 6)
+        if pdf.get_y() + need > pdf.bottom and pdf.get_y() > MARGIN + 30:
+            pdf.add_page()
+        _text_block(pdf, title, 11, bold=True)
+        if caption:
+            _text_block(pdf, caption, 8.5, colour=MUTED)
+        y = pdf.get_y() + 2
+        x = MARGIN + (pdf.usable_width - (ex1 - ex0) * ux) / 2 - ex0 * ux
+        _draw_layout(pdf, lay, x, y - ey0 * uy, ux, uy, decimals, highlight.get(k, set()))
+        pdf.set_y(y + (ey1 - ey0) * uy + 1)
+        if note:
+            _text_block(pdf, note, 8, colour=MUTED)
+        pdf.set_y(pdf.get_y() + 3)
+
+
+def _header(pdf: WorksheetPDF, ex: Exercise, kind: str, decimals: int, heading: str) -> None:
+    wt = ex.walkthrough
+    pdf.set_y(MARGIN)
+    _text_block(pdf, f"{heading} · {wt.title}", 15, bold=True)
+    what = {"worked": "Worked example: every value is filled in.",
+            "practice": "Practice: fill in every empty box by hand.",
+            "empty": "Blank sheet: the layout only; choose your own numbers and work them out.",
+            "key": "The answers are the shaded boxes."}[kind]
+    if kind in ("practice", "empty"):
+        what += (" Write fractions as 1/3." if wt.exact
+                 else f" Round to {decimals} decimal places.")
+    _text_block(pdf, f"Block: {wt.block}    Code: {ex.code or '—'}", 9.5)
+    _text_block(pdf, what, 9.5, colour=MUTED)
+    if heading == "Worksheet":
+        pdf.ln(2)
+        _text_block(pdf, "Name: ______________________________     Date: ______________", 10)
+    pdf.set_draw_color(*GRID)
+    pdf.line(MARGIN, pdf.get_y() + 1.5, pdf.w - MARGIN, pdf.get_y() + 1.5)
+    pdf.set_y(pdf.get_y() + 4)
+
+
+def _empty_blanks(wt: Walkthrough) -> dict:
+    """Every box of every step left empty."""
+    return {k: {(b.block, b.row, b.col) for b in layout_step(s).boxes} for k, s in enumerate(wt.steps)}
+
+
+def add_worksheet(pdf: WorksheetPDF, ex: Exercise, kind: str = "practice", decimals: int = 3) -> None:
+    """Add one worksheet's pages (header, then every step) to ``pdf``."""
+    wt = ex.walkthrough
+    pdf.add_page()
+    pdf.footer_text = ex.code or wt.title
+    _header(pdf, ex, kind, decimals, "Worksheet")
+    blanks = {} if kind == "worked" else _empty_blanks(wt) if kind == "empty" else ex.blanks()
+    _draw_steps(pdf, wt, blanks, {}, decimals, list(range(len(wt.steps))), 9.0)
+
+
+def key_cells(ex: Exercise, kind: str) -> dict[int, set]:
+    """The answer boxes of each step: the blank cells (practice) or every computed cell."""
+    cells = ex.cells if kind == "practice" else make_exercise(ex.walkthrough, "all").cells
+    out: dict[int, set] = {}
+    for c in cells:
+        out.setdefault(c.step, set()).add((c.block, c.row, c.col))
+    return out
+
+
+def add_key(pdf: WorksheetPDF, ex: Exercise, kind: str = "practice", decimals: int = 3) -> None:
+    """Add the answer key of one worksheet, on its own page(s): the steps with answers, filled in."""
+    pdf.add_page()
+    pdf.footer_text = f"answer key · {ex.code or ex.walkthrough.title}"
+    _header(pdf, ex, "key", decimals, "Answer key")
+    highlight = key_cells(ex, kind)
+    _draw_steps(pdf, ex.walkthrough, {}, highlight, decimals, sorted(highlight), 7.0, captions=False)
+
+
+def worksheet_pdf(ex: Exercise | Walkthrough, kind: str = "practice", answers: bool = False,
+                  paper: str = "a4", decimals: int = 3) -> bytes:
+    """One worksheet as PDF bytes, with its answer key on its own pages when ``answers``.
+
+    >>> from byhand.practice import ExerciseSpec
+    >>> worksheet_pdf(ExerciseSpec("residual", 1).exercise())[:5]
+    b'%PDF-'
+    """
+    check_options(kind, paper, decimals)
+    if isinstance(ex, Walkthrough):
+        ex = make_exercise(ex)
+    pdf = WorksheetPDF(paper)
+    add_worksheet(pdf, ex, kind, decimals)
+    if answers:
+        add_key(pdf, ex, kind, decimals)
+    return bytes(pdf.output())
