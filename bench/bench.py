@@ -48,6 +48,8 @@ def median_ms(fn, repeat: int | None = None, budget_s: float = 0.5, warmup: int 
 def verdict(median: float, target: str) -> str:
     """``ok`` or ``over`` for a target such as ``"< 5 ms"`` or ``"< 1 s"``; ``-`` without one."""
     m = re.fullmatch(r"\s*<\s*([\d.]+)\s*(ms|s)\s*", target or "")
+    if median != median:  # NaN: the row could not be measured
+        return "error"
     if not m:
         return "-"
     limit = float(m.group(1)) * (1000 if m.group(2) == "s" else 1)
