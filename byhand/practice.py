@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from .blocks import BLOCKS, block_type, build_example
+from .examples import MAX_VALUE
 from .numbers import ByHandError, fmt, parse_number
 from .walkthrough import Step, Walkthrough, dot_product_text
 
@@ -323,6 +324,11 @@ class ExerciseSpec:
             v = full[k]
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
                 raise ByHandError(f"{k} must be a whole number from {lo} to {hi}, not {v!r}.", k)
+        lo_hi = (self.low, self.high)
+        if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in lo_hi) or not (
+                -MAX_VALUE <= self.low <= self.high <= MAX_VALUE):
+            raise ByHandError(f"the value range {self.low!r}..{self.high!r} must be whole numbers within "
+                              f"-{MAX_VALUE}..{MAX_VALUE}, lowest first.", "value range")
         object.__setattr__(self, "sizes", {k: int(v) for k, v in full.items()})
         object.__setattr__(self, "seed", int(self.seed))
         object.__setattr__(self, "blank", parse_blank(self.blank))
@@ -372,8 +378,4 @@ class ExerciseSpec:
                 kw["low"], kw["high"] = int(m.group(1)), int(m.group(2))
             else:
                 kw["blank"] = b
-        spec = cls(block, int(seed), **kw)
-        if not -99 <= spec.low <= spec.high <= 99:
-            raise ByHandError(f"the value range {spec.low}..{spec.high} must lie within -99..99, "
-                              "lowest first.", "value range")
-        return spec
+        return cls(block, int(seed), **kw)

@@ -1,0 +1,149 @@
+"""The command line for teachers: worksheets, class packs and slide GIFs.
+
+    python -m byhand worksheet residual --seed 42 --variants 30 --format pdf --answers -o pack.pdf
+    python -m byhand gif encoder --seed 7 -o encoder.gif
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .blocks import BLOCKS
+from .numbers import ByHandError
+
+__all__ = ["main", "build_parser"]
+
+EPILOG = """examples:
+  python -m byhand worksheet residual --seed 42 -o residual.pdf
+  python -m byhand worksheet encoder --seed 1 --variants 30 --format pdf --answers -o class.pdf
+  python -m byhand worksheet residual --seed 5 --format xlsx --blank share:0.5 -o practice.xlsx
+  python -m byhand worksheet residual --seed 5 --variants 10 --format zip --answers -o pack.zip
+  python -m byhand worksheet residual --seed 3 --size features=4 --low 0 --high 5 -o big.pdf
+  python -m byhand gif encoder --seed 7 -o encoder.gif
+
+block types: {blocks}
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that names the program in its errors and exits with status 2."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _seed(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number ≥ 0, not {text!r}")
+    return int(text)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _size(text: str) -> tuple[str, int]:
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip():
+        raise argparse.ArgumentTypeError(f"a size reads NAME=N, e.g. features=4, not {text!r}")
+    return name.strip(), _int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m byhand``."""
+    blocks = ", ".join(f"{k} ({'/'.join(v.sizes)})" for k, v in BLOCKS.items())
+    p = _Parser(prog="python -m byhand", description="ByHand: deep-learning blocks worked out by hand.",
+                epilog=EPILOG.format(blocks=blocks), formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def common(q: argparse.ArgumentParser) -> None:
+        q.add_argument("block", help=f"the block type: {', '.join(BLOCKS)}")
+        q.add_argument("--seed", type=_seed, default=0, help="the example's seed (default 0)")
+        q.add_argument("--size", type=_size, action="append", default=[], metavar="NAME=N",
+                       help="a size other than the default, e.g. features=4 (repeat for more)")
+        q.add_argument("--low", type=_int, default=-2, help="lowest random value (default -2)")
+        q.add_argument("--high", type=_int, default=2, help="highest random value (default 2)")
+        q.add_argument("--decimals", type=_int, default=3, help="decimal places for floats (default 3)")
+        q.add_argument("-o", "--output", required=True, help="the file to write")
+
+    w = sub.add_parser("worksheet", help="a worksheet or a class pack (PDF, XLSX or ZIP)",
+                       description="Write a worksheet, or a class pack of variants with seeds S, S+1, …",
+                       epilog=EPILOG.format(blocks=blocks),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(w)
+    w.add_argument("--variants", type=_int, default=1, help="how many variants, 1 to 200 (default 1)")
+    w.add_argument("--format", choices=("pdf", "xlsx", "zip"),
+                   help="output format (default: from the file's extension)")
+    w.add_argument("--blank", default="all", help="which cells are blank: all, last or share:P (default all)")
+    w.add_argument("--kind", choices=("worked", "practice", "empty"), default="practice",
+                   help="worked (all values), practice (blanks) or empty (layout only); default practice")
+    w.add_argument("--answers", action="store_true", help="add the answer key(s) at the end")
+    w.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF paper size (default a4)")
+
+    g = sub.add_parser("gif", help="an animated GIF of a walkthrough, one frame per step",
+                       description="Write an animated GIF of a walkthrough for slides.")
+    common(g)
+    g.add_argument("--width", type=_int, default=960, help="width in pixels (default 960)")
+    g.add_argument("--seconds", type=float, default=2.5, help="seconds per frame (default 2.5)")
+    return p
+
+
+def _spec(args):
+    from .practice import ExerciseSpec
+
+    if args.block not in BLOCKS:
+        raise ByHandError(f"unknown block type {args.block!r}; choose one of: {', '.join(BLOCKS)}.")
+    sizes = dict(args.size)
+    return ExerciseSpec(args.block, args.seed, sizes, args.low, args.high, getattr(args, "blank", "all"))
+
+
+def _run(args) -> bytes:
+    if args.command == "gif":
+        from .worksheets.gif import walkthrough_gif
+
+        spec = _spec(args)
+        return walkthrough_gif(spec.walkthrough(), args.decimals, width=args.width, seconds=args.seconds)
+    from .worksheets.pack import class_pack, variant_specs
+    from .worksheets.pdf import check_options, worksheet_pdf
+    from .worksheets.xlsx import worksheet_xlsx
+
+    fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "xlsx", "zip"):
+        raise ByHandError(f"cannot tell the format from {args.output!r}: add --format pdf, xlsx or zip.")
+    spec = _spec(args)
+    check_options(args.kind, args.paper, args.decimals)
+    variant_specs(spec, args.variants)  # checks the count before any work
+    if args.variants == 1 and fmt == "pdf":
+        return worksheet_pdf(spec.exercise(), args.kind, args.answers, args.paper, args.decimals)
+    if args.variants == 1 and fmt == "xlsx":
+        return worksheet_xlsx(spec.exercise(), args.kind, args.answers, args.decimals)
+    return class_pack(spec, args.variants, fmt, args.kind, args.answers, args.paper, args.decimals)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 done, 2 bad options, 1 cannot write)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Path(args.output)
+    if out.is_dir():
+        parser.exit(2, f"{parser.prog}: error: {out} is a directory; give a file name with -o.\n")
+    if not out.parent.exists():
+        parser.exit(2, f"{parser.prog}: error: the folder {out.parent} does not exist.\n")
+    try:
+        data = _run(args)
+    except ByHandError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        print(f"{parser.prog}: error: cannot write {out}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
