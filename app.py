@@ -1,0 +1,31 @@
+"""ByHand: deep-learning blocks worked out by hand. Run with ``streamlit run app.py``."""
+
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).parent
+
+# (section, page file, title, icon). Pages written by other sessions appear once their file exists.
+PAGES = (
+    ("Start", "pages/home.py", "Home", ":material/home:"),
+    ("Walkthroughs", "pages/residual_block.py", "Residual block", ":material/add_circle:"),
+    ("Walkthroughs", "pages/encoder_block.py", "Transformer encoder block", ":material/shuffle:"),
+    ("Walkthroughs", "pages/conv_block.py", "Convolutional ResNet block", ":material/grid_on:"),
+    ("Why & practice", "pages/why_residual.py", "Why residuals work", ":material/trending_down:"),
+    ("Why & practice", "pages/practice.py", "Practice", ":material/edit_note:"),
+)
+
+
+def navigation() -> dict[str, list]:
+    """The sidebar's sections with their pages (only pages whose file exists)."""
+    sections: dict[str, list] = {}
+    for section, path, title, icon in PAGES:
+        if (ROOT / path).exists():
+            sections.setdefault(section, []).append(
+                st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+    return sections
+
+
+st.set_page_config(page_title="ByHand", page_icon=":material/calculate:", layout="wide")
+st.navigation(navigation()).run()

@@ -1,0 +1,63 @@
+"""The PyTorch check panel: the same weights in real torch layers, torch's output beside ours.
+
+torch is imported only when the check runs (through ``byhand.reference``); without torch the
+panel says how to install it. The check is cached by the walkthrough's inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ..numbers import fmt
+from ..reference import INSTALL_HINT, Check, check_against_torch, torch_available
+from ..walkthrough import Walkthrough
+
+__all__ = ["torch_panel", "check_table", "verdict"]
+
+
+def check_table(m: np.ndarray, decimals: int) -> pd.DataFrame:
+    """A matrix as a table of printed values, rows and columns labelled 1, 2, …"""
+    m = np.asarray(m)
+    return pd.DataFrame([[fmt(v, decimals) for v in row] for row in m],
+                        index=[str(i + 1) for i in range(m.shape[0])],
+                        columns=[str(j + 1) for j in range(m.shape[1])])
+
+
+def verdict(check: Check) -> str:
+    """``✓ agree`` or ``✗ differ`` with the largest difference, in words."""
+    if check.ok:
+        return f"✓ PyTorch agrees: the largest |difference| is {check.max_diff:.3g} (rounding only)."
+    return f"✗ PyTorch differs: the largest |difference| is {check.max_diff:.3g}."
+
+
+@st.cache_data(show_spinner="Running the same weights through PyTorch…", max_entries=32)
+def _check(_wt: Walkthrough, key: str) -> Check:
+    return check_against_torch(_wt)
+
+
+def torch_panel(wt: Walkthrough, key: str, *, decimals: int = 4) -> None:
+    """Our output beside torch's, max |difference| and ✓ or ✗; ``key`` identifies ``wt``'s inputs.
+
+    Without torch: a note with the install command.
+    """
+    if not torch_available():
+        st.info(f"PyTorch is not installed, so this check cannot run. Install the CPU build with "
+                f"`{INSTALL_HINT}` and reload the page. Everything else works without it.")
+        return
+    try:
+        check = _check(wt, key)
+    except (ImportError, OSError) as e:  # a broken torch install
+        st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
+        return
+    st.caption(f"PyTorch computes the same block with {check.what}, in float64.")
+    ours, theirs = st.columns(2)
+    with ours:
+        st.markdown("**Ours, by hand**")
+        st.table(check_table(wt.output, decimals))
+    with theirs:
+        st.markdown("**PyTorch**")
+        st.table(check_table(check.torch, decimals))
+    (st.success if check.ok else st.error)(verdict(check))
+    st.metric("max |ours − PyTorch|", f"{check.max_diff:.2e}", border=False)
