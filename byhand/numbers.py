@@ -136,11 +136,12 @@ def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX
         raise ByHandError(f"{name} is {rows}×{cols}: at most {max_dim} rows and {max_dim} "
                           "columns are supported.", name)
     if arr.dtype.kind == "f":  # fast path for float arrays: check all at once
+        arr = arr.astype(float)  # float16/float32 would overflow in the range check
         bad = ~np.isfinite(arr) | (np.abs(arr) > MAX_ABS)
         if bad.any():
             r, c = map(int, np.argwhere(bad)[0])
             _cell(name, float(arr[r, c]), r, c)
-        return arr.astype(float)
+        return arr
     out = np.empty(arr.shape, dtype=object)
     for (r, c), v in np.ndenumerate(arr):
         out[r, c] = _cell(name, v, r, c)
