@@ -142,7 +142,7 @@ def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False,
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.set_text_color(*colour)
     pdf.set_x(MARGIN)
-    pdf.multi_cell(pdf.usable_width, line or size / PT * 1.45, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(pdf.usable_width, line or size / PT * 1.45, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def _text_height(pdf: WorksheetPDF, text: str, size: float, bold: bool = False) -> float:

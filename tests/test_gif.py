@@ -1,0 +1,46 @@
+"""The slide GIF: one frame per step, all the same size, looping."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from byhand.blocks import BLOCKS, build_example
+from byhand.numbers import ByHandError
+from byhand.practice import make_exercise
+from byhand.worksheets.gif import step_images, walkthrough_gif
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+def test_one_frame_per_step(block):
+    wt = build_example(block, seed=4)
+    data = walkthrough_gif(wt, seconds=1.5)
+    im = Image.open(io.BytesIO(data))
+    assert im.format == "GIF" and im.n_frames == len(wt.steps)
+    assert im.info["loop"] == 0 and im.info["duration"] == 1500
+    assert im.size[0] == 960
+
+
+def test_frames_differ_and_blank_cells_leave_boxes_empty():
+    wt = build_example("residual", seed=4)
+    frames = step_images(wt, width=640)
+    assert len({f.size for f in frames}) == 1
+    assert len({f.tobytes() for f in frames}) == len(frames)
+    ex = make_exercise(wt, "all")
+    blank = step_images(wt, width=640, blanks=ex.blanks())
+    assert blank[0].tobytes() == frames[0].tobytes()  # the given step has nothing blank
+    # fewer dark (text) pixels once the computed cells are blank
+    dark = [sum(1 for p in im.convert("L").getdata() if p < 100) for im in (frames[1], blank[1])]
+    assert dark[1] < dark[0]
+
+
+def test_same_walkthrough_same_bytes():
+    wt = build_example("encoder", seed=2)
+    assert walkthrough_gif(wt) == walkthrough_gif(build_example("encoder", seed=2))
+
+
+@pytest.mark.parametrize("kwargs, words", [({"width": 10}, "width"), ({"width": 9000}, "width"),
+                                           ({"seconds": 0}, "seconds"), ({"seconds": 1000}, "seconds")])
+def test_bad_sizes(kwargs, words):
+    with pytest.raises(ByHandError, match=words):
+        walkthrough_gif(build_example("residual", seed=1), **kwargs)

@@ -1,0 +1,144 @@
+"""PDF worksheets: they open, have the expected pages, show the given values, blank the right
+cells, carry the answers in the key, and the same seed gives the same bytes."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from byhand.blocks import BLOCKS
+from byhand.layout import layout_step
+from byhand.numbers import ByHandError, fmt
+from byhand.practice import ExerciseSpec
+from byhand.worksheets.pack import class_pack
+from byhand.worksheets.pdf import worksheet_pdf
+
+NUMBER = re.compile(r"[−-]?\d+(/\d+)?(\.\d+)?")
+SEEDS = (0, 1, 7)
+
+
+def read(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF-")
+    return PdfReader(io.BytesIO(data))
+
+
+def numbers(reader: PdfReader, pages=None) -> list[str]:
+    """Every number printed on the pages (values, and the few numbers in captions)."""
+    chosen = reader.pages if pages is None else [reader.pages[i] for i in pages]
+    return [w for p in chosen for w in p.extract_text().split() if NUMBER.fullmatch(w)]
+
+
+def filled_boxes(wt) -> int:
+    return sum(b.value is not None for s in wt.steps for b in layout_step(s).boxes)
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_practice_sheet_blanks_exactly_the_blank_cells(block, seed):
+    ex = ExerciseSpec(block, seed).exercise()
+    worked, practice, empty = (read(worksheet_pdf(ex, kind)) for kind in ("worked", "practice", "empty"))
+    assert len(worked.pages) == len(practice.pages) == len(empty.pages) >= 1
+    hidden = sum(len(v) for v in ex.blanks().values())
+    assert hidden >= len(ex.cells) > 0
+    # the same captions and labels, minus one printed number per blank box
+    assert len(numbers(worked)) - len(numbers(practice)) == hidden
+    assert len(numbers(worked)) - len(numbers(empty)) == filled_boxes(ex.walkthrough)
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_given_values_titles_and_code_appear(block, seed):
+    ex = ExerciseSpec(block, seed).exercise()
+    reader = read(worksheet_pdf(ex, "practice"))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    printed = set(numbers(reader))
+    for m in ex.walkthrough.inputs.values():
+        assert {fmt(v) for v in m.flat} <= printed
+    for step in ex.walkthrough.steps:
+        assert step.title in text.replace("\n", " ")
+    assert "Name:" in text and "Date:" in text
+    for p in reader.pages:  # every page is tagged with the sheet's code
+        assert ex.code in p.extract_text()
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+def test_answer_key_on_its_own_pages_holds_the_answers(block):
+    ex = ExerciseSpec(block, 5).exercise()
+    plain = read(worksheet_pdf(ex, "practice"))
+    keyed = read(worksheet_pdf(ex, "practice", answers=True))
+    n = len(plain.pages)
+    assert len(keyed.pages) > n
+    assert "Answer key" not in " ".join(p.extract_text() for p in plain.pages)
+    assert keyed.pages[n].extract_text().startswith("Answer key")
+    key_numbers = numbers(keyed, range(n, len(keyed.pages)))
+    for c in ex.cells:
+        assert fmt(c.answer) in key_numbers
+    # the key prints every answer: at least as many numbers as blank cells plus their operands
+    assert len(key_numbers) >= len(ex.cells)
+
+
+def test_answer_key_by_hand():
+    """residual/… with X = [1, −1], W1 = [2], b1 = 0, W2 = [1], b2 = −1 gives
+    W1·X + b1 = [2, −2], H = [2, 0], X + F(X) = [2, −2], Out = [2, 0]."""
+    from byhand.practice import make_exercise
+    from byhand.residual import residual_block
+
+    ex = make_exercise(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]), "last", code="tiny")
+    keyed = read(worksheet_pdf(ex, "practice", answers=True))
+    key_text = keyed.pages[-1].extract_text()
+    assert "Step 4" in key_text and "Step 2 ·" not in key_text  # only the step with blanks
+    # the operand rows (I, W2, b2 = 1, 1, −1), then the answers X + F(X) = [2, −2] and Out = [2, 0]
+    assert "1 1 −1 2 −2 2 0" in key_text
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes():
+    a = worksheet_pdf(ExerciseSpec("residual", 3).exercise(), "practice", answers=True)
+    b = worksheet_pdf(ExerciseSpec("residual", 3).exercise(), "practice", answers=True)
+    c = worksheet_pdf(ExerciseSpec("residual", 4).exercise(), "practice", answers=True)
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize("paper, size", [("a4", (595.28, 841.89)), ("letter", (612.0, 792.0))])
+def test_paper_sizes(paper, size):
+    reader = read(worksheet_pdf(ExerciseSpec("encoder", 2).exercise(), paper=paper))
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx(size, abs=0.05)
+
+
+def test_unicode_prints():
+    """The bundled font prints the minus sign, the middle dot and fractions."""
+    reader = read(worksheet_pdf(ExerciseSpec("encoder", 3).exercise(), "worked"))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "−" in text and "·" in text and re.search(r"\b\d+/\d+\b", text)
+
+
+def test_class_pack_pdf_variants_then_keys():
+    spec = ExerciseSpec("residual", 10)
+    pages = [len(read(worksheet_pdf(spec.with_seed(s).exercise())).pages) for s in (10, 11, 12)]
+    keys = [len(read(worksheet_pdf(spec.with_seed(s).exercise(), answers=True)).pages) - p
+            for s, p in zip((10, 11, 12), pages)]
+    reader = read(class_pack(spec, 3, "pdf", answers=True))
+    assert len(reader.pages) == sum(pages) + sum(keys)
+    texts = [p.extract_text() for p in reader.pages]
+    codes = [next(c for c in ("residual/10", "residual/11", "residual/12") if c in t) for t in texts]
+    assert codes == (["residual/10"] * pages[0] + ["residual/11"] * pages[1] + ["residual/12"] * pages[2]
+                     + ["residual/10"] * keys[0] + ["residual/11"] * keys[1] + ["residual/12"] * keys[2])
+    assert all("Answer key" not in t for t in texts[:sum(pages)])
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"kind": "filled"}, "kind must be"),
+    ({"paper": "a3"}, "paper must be"),
+    ({"decimals": 12}, "decimals"),
+])
+def test_bad_options(kwargs, words):
+    with pytest.raises(ByHandError, match=words):
+        worksheet_pdf(ExerciseSpec("residual", 1).exercise(), **kwargs)
+
+
+@pytest.mark.parametrize("n", [0, 201, -3, 2.5, True])
+def test_bad_variant_counts(n):
+    with pytest.raises(ByHandError, match="variants must be"):
+        class_pack(ExerciseSpec("residual", 1), n, "pdf")
