@@ -35,7 +35,7 @@ MAX_WIDTH = 256
 MAX_DRAWS = 50
 MAX_WORK = 64_000_000  # width² · depth · draws: the numbers drawn per weight matrix
 _CHUNK = 1_000_000  # weights (per matrix) generated at once
-_KEEP = 8_000_000  # keep all weights between the passes up to this many per matrix
+_KEEP = 13_000_000  # keep all weights (float32) between the passes up to this many per matrix
 
 
 def _whole(name: str, value, low: int, high: int) -> int:
@@ -284,12 +284,14 @@ def gradient_norms(width: int = 8, depth: int = 100, init: str = "he", branch: s
 
     def chunk_weights(k: int) -> tuple[np.ndarray, np.ndarray]:
         if k in cache:
-            return cache[k]
-        rng = np.random.default_rng(seeds[k])
-        W = rng.standard_normal((2, sizes[k], draws, width, width), dtype=np.float32).astype(float)
+            W = cache[k]
+        else:
+            W = np.random.default_rng(seeds[k]).standard_normal((2, sizes[k], draws, width, width),
+                                                                 dtype=np.float32)
+            if keep_all:
+                cache[k] = W  # float32 in memory, float64 in use
+        W = W.astype(float)
         W *= std
-        if keep_all:
-            cache[k] = (W[0], W[1])
         return W[0], W[1]
 
     rng = np.random.default_rng(seeds[-1])
