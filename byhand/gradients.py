@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .examples import check_size
 from .numbers import ByHandError, as_matrix, is_exact, tidy
 from .residual import check_inputs, expect_shape
 from .stacked import hstack, identity, ones, part, vstack
 from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
 
 __all__ = ["block_jacobian", "backprop_block", "relu_derivative", "jacobian_walkthrough",
-           "unrolled_walkthrough", "default_jacobian", "default_unrolled", "MAX_BLOCKS"]
+           "unrolled_walkthrough", "default_jacobian", "default_unrolled", "random_jacobian", "MAX_BLOCKS"]
 
 MAX_BLOCKS = 6  # most blocks the unrolled view works out by hand
 
@@ -298,6 +299,25 @@ def default_jacobian() -> dict:
         "b2": [[0], [-1], [1]],
         "delta": [[1, -1, 2]],
     }
+
+
+def random_jacobian(seed: int, features: int = 3, hidden: int = 3, low: int = -2, high: int = 2) -> dict:
+    """Seeded small-integer inputs for ``jacobian_walkthrough``: x, W1, b1, W2, b2 and delta (a row).
+
+    >>> random_jacobian(3) == random_jacobian(3), len(random_jacobian(3, 2, 4)['W1'])
+    (True, 4)
+    """
+    d, h = check_size("features", features), check_size("hidden size", hidden)
+    low, high = check_size("lowest value", low, -99, 99), check_size("highest value", high, -99, 99)
+    if low > high:
+        raise ByHandError(f"the lowest value ({low}) is above the highest ({high}).", "value range")
+    rng = np.random.default_rng(seed)
+
+    def ints(rows: int, cols: int) -> list:
+        return rng.integers(low, high + 1, size=(rows, cols)).tolist()
+
+    return {"x": ints(d, 1), "W1": ints(h, d), "b1": ints(h, 1), "W2": ints(d, h), "b2": ints(d, 1),
+            "delta": ints(1, d)}
 
 
 def default_unrolled() -> dict:
