@@ -1,0 +1,402 @@
+"""Convolutional ResNet block walkthrough: every convolution one multiply (im2col), eval-mode batch norm,
+and the shortcut added in the same multiply: ``ReLU([W2′ | I | t2]·[im2col(H); x; 1])``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from byhand.conv import (
+    bottleneck_block,
+    conv_block,
+    default_bottleneck,
+    default_conv,
+    parameter_count,
+    random_bottleneck,
+    random_conv,
+    receptive_field,
+)
+from byhand.numbers import ByHandError, as_matrix, parse_number
+from byhand.reference import INSTALL_HINT, torch_available
+from byhand.ui import controls, drawing, share
+from byhand.ui.editors import ExampleSpec, Size, example_controls, matrix_editors, show_error, valid_or_last
+from byhand.ui.torch_panel import check_table
+
+NS = "conv"
+KINDS = {"basic": "Basic 3×3 → 3×3", "bottleneck": "Bottleneck 1×1 → 3×3 → 1×1"}
+SHORTCUTS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: 1×1 projection"}
+STEP_WIDTH = 1150  # px: the by-hand drawing shrinks its cells to fit
+
+
+# ---------------------------------------------------------------- the example as editable matrices
+
+def layers(kind: str, shortcut: str) -> list[str]:
+    """The convolutions' indices: ``["1", "2"]`` (basic) or ``["1", "2", "3"]``, plus ``"s"`` for B."""
+    out = ["1", "2"] if kind == "basic" else ["1", "2", "3"]
+    return out + (["s"] if shortcut == "projection" else [])
+
+
+def make_kwargs(kind: str, shortcut: str, channels: int, seed: int | None, size: int) -> dict:
+    """The default example of a variant (seed None at its default size) or a seeded one, as kwargs."""
+    down = shortcut != "identity"
+    if kind == "basic":
+        if seed is None and channels == 1 and size == default_size(kind, shortcut):
+            return default_conv(shortcut)
+        return random_conv(seed or 0, channels, size, 2 if down else 1, shortcut, -2, 2)
+    if seed is None and channels == 2 and shortcut == "identity" and size == 4:
+        return default_bottleneck()
+    return random_bottleneck(seed or 0, channels, size, 2 if down else 1, shortcut, 1, -2, 2)
+
+
+def default_size(kind: str, shortcut: str) -> int:
+    return 6 if kind == "basic" and shortcut != "identity" else 4
+
+
+def to_matrices(kw: dict, kind: str, shortcut: str) -> dict[str, np.ndarray]:
+    """Tensors as the page's matrices: x1, x2 (channels); w1 (1×1: out × in) or w1_1, w1_2 … (one 3×3
+    kernel per output channel, its input channels stacked); bn1 (channels × [γ, β, μ, σ²])."""
+    out = {}
+    x = np.array(kw["x"], dtype=object)
+    for c in range(x.shape[0]):
+        out[f"x{c + 1}"] = x[c]
+    for i in layers(kind, shortcut):
+        w = np.array(kw[f"w{i}"], dtype=object)
+        if w.shape[-1] == 1:
+            out[f"w{i}"] = w[:, :, 0, 0]
+        else:
+            for o in range(w.shape[0]):
+                out[f"w{i}_{o + 1}"] = w[o].reshape(-1, w.shape[-1])
+        out[f"bn{i}"] = np.array([list(v) for v in kw[f"bn{i}"][:4]], dtype=object).T
+    return out
+
+
+def to_kwargs(rows: dict, kind: str, shortcut: str, stride: int, eps) -> dict:
+    """The page's matrices (rows of text) back to keyword arguments; ByHandError names a bad cell."""
+    mats = {name: as_matrix(name, r, max_dim=None) for name, r in rows.items()}
+    c = sum(1 for name in mats if name[0] == "x")
+    kw: dict = {"x": np.stack([mats[f"x{k + 1}"] for k in range(c)]).astype(object), "stride": stride,
+                "shortcut": shortcut}
+    for i in layers(kind, shortcut):
+        if f"w{i}" in mats:
+            kw[f"w{i}"] = mats[f"w{i}"].astype(object)[:, :, None, None]
+        else:
+            kernels = [mats[f"w{i}_{o}"] for o in range(1, 99) if f"w{i}_{o}" in mats]
+            k = kernels[0].shape[1]
+            kw[f"w{i}"] = np.stack([m.astype(object).reshape(-1, k, k) for m in kernels])
+        bn = mats[f"bn{i}"]
+        if bn.shape[1] != 4:
+            raise ByHandError(f"bn{i} must have 4 columns (γ, β, μ, σ²), not {bn.shape[1]}.", f"bn{i}")
+        kw[f"bn{i}"] = tuple(bn[:, j] for j in range(4)) + (eps,)
+    return kw
+
+
+def spec_for(kind: str, shortcut: str, channels: int) -> ExampleSpec:
+    """The editors of one variant (its own namespace, so each variant keeps its edits)."""
+    size = default_size(kind, shortcut)
+    names = tuple(to_matrices(make_kwargs(kind, shortcut, channels, None, size), kind, shortcut))
+
+    def default() -> dict:
+        return to_matrices(make_kwargs(kind, shortcut, channels, None, size), kind, shortcut)
+
+    def random(seed: int, size: int) -> dict:
+        return to_matrices(make_kwargs(kind, shortcut, channels, seed, size), kind, shortcut)
+
+    return ExampleSpec(f"{NS}.{kind}.{shortcut}.{channels}", names,
+                       (Size("size", "Image size (H = W)", "n", size, 2, 8),), default, random)
+
+
+def as_key(rows: dict) -> tuple:
+    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple):
+    """The walkthrough of an example (cached by its text cells and choices)."""
+    kw = to_kwargs({name: [list(r) for r in rows] for name, rows in key}, kind, shortcut, stride,
+                   parse_number(eps))
+    return (conv_block if kind == "basic" else bottleneck_block)(**kw)
+
+
+# ---------------------------------------------------------------- drawings
+
+def feature_maps(name: str, m: np.ndarray, shape: tuple, key: str, highlight=None, role: str = "computed",
+                 marks=None) -> None:
+    """A map (C × H·W) as one small labelled grid per channel, side by side."""
+    c, h, w = shape
+    cols = st.columns(max(c, 3))
+    for ch in range(c):
+        grid = np.asarray(m)[ch].reshape(h, w)
+        hl = {(i, j) for i in range(h) for j in range(w) if highlight is not None and highlight[i, j]}
+        with cols[ch % len(cols)]:
+            st.altair_chart(drawing.matrix_chart(f"{name} · channel {ch + 1}", grid, role=role, highlight=hl,
+                                                 marks=marks, selectable=False, cell_size=34),
+                            width="content", key=f"{key}.{ch}")
+
+
+def shape_words(wt) -> str:
+    """The shapes the block goes through, e.g. ``x 1×6×6 → Y1 2×3×3 → H 2×3×3 → out 2×3×3``."""
+    maps = wt.params["maps"]
+    names = [s.name for s in wt.steps if s.name in maps and not s.name.endswith("_pad")]
+    return " → ".join(f"{n} {'×'.join(map(str, maps[n]))}" for n in names)
+
+
+def shapes_table(wt) -> pd.DataFrame:
+    """Every step's matrices: the 2-D shape worked by hand and the (C, H, W) map it stands for."""
+    maps, out = wt.params["maps"], []
+    for k, s in enumerate(wt.steps):
+        m = s.result if s.result is not None else s.product
+        lhs = (f"{s.left.shape[0]}×{s.left.shape[1]} · {s.right.shape[0]}×{s.right.shape[1]}"
+               if s.is_multiply else "")
+        out.append({"step": k + 1, "title": s.title, "multiply": lhs, "result": s.name,
+                    "by hand": f"{m.shape[0]}×{m.shape[1]}",
+                    "as maps": "×".join(map(str, maps[s.name])) if s.name in maps else ""})
+    return pd.DataFrame(out).set_index("step")
+
+
+def render_step(ns: str, wt, step, k: int) -> None:
+    """A step: feature-map grids for a map given alone, the by-hand drawing otherwise, plus its maps."""
+    maps, n = wt.params["maps"], len(wt.steps)
+    if step.left is None and step.product is None and step.name in maps:
+        st.subheader(f"Step {k + 1} of {n}: {step.title}", anchor=False)
+        st.markdown(step.caption)
+        if step.note:
+            st.caption(f"ℹ️ {step.note}")
+        feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps",
+                     role="input" if step.name.startswith("x") else "computed")
+    else:
+        controls.step_view(ns, step, k, n, width=STEP_WIDTH)
+        if step.name in maps:
+            shape = "×".join(map(str, maps[step.name]))
+            st.markdown(f"**{step.name}** reshaped back to feature maps ({shape}):")
+            feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps")
+    m = step.result if step.result is not None else step.product
+    st.caption(f"Shapes: {shape_words(wt)}. This step's {step.name} is {m.shape[0]}×{m.shape[1]} by hand"
+               + (f", the maps {'×'.join(map(str, maps[step.name]))}." if step.name in maps else "."))
+
+
+def receptive_view(wt) -> None:
+    """Pick an output pixel; its receptive field lights up on the input image."""
+    c, h, w = wt.params["out_shape"]
+    ss = st.session_state
+    for key, size in ((f"{NS}.rf.row", h), (f"{NS}.rf.col", w)):
+        if ss.get(key) not in range(1, size + 1):
+            ss[key] = 1
+    a, b, _ = st.columns([1, 1, 4])
+    i = a.selectbox("Output row", list(range(1, h + 1)), key=f"{NS}.rf.row")
+    j = b.selectbox("Output column", list(range(1, w + 1)), key=f"{NS}.rf.col")
+    mask = receptive_field(wt, i - 1, j - 1)
+    _, hx, wx = wt.params["in_shape"]
+    st.markdown(f"Output pixel ({i}, {j}) of every channel depends on **{int(mask.sum())} of the {hx * wx}** "
+                "pixels of x, highlighted (through the two 3×3 convolutions and the shortcut):")
+    feature_maps("x", wt.inputs["x"], wt.params["in_shape"], f"{NS}.rf.x", highlight=mask, role="input")
+    cell = np.zeros((h, w), dtype=bool)
+    cell[i - 1, j - 1] = True
+    feature_maps("out", wt.steps[-1].result, wt.params["out_shape"], f"{NS}.rf.out", highlight=cell)
+
+
+# ---------------------------------------------------------------- PyTorch and option A vs B
+
+def torch_output(wt) -> np.ndarray:
+    """The same block in torch layers (nn.Conv2d without bias, nn.BatchNorm2d eval, F.relu), float64."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    p = wt.params
+
+    def t(m):
+        return torch.tensor(np.asarray(m, dtype=float), dtype=torch.float64)
+
+    def conv(i, stride, padding):
+        w = t(wt.inputs[f"W{i}"]).reshape(p["kernels"][f"W{i}"])
+        layer = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], stride, padding, bias=False,
+                          dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.copy_(w)
+        return layer
+
+    def bn(i):
+        s = t(wt.inputs[f"bn{i} stats"])
+        layer = nn.BatchNorm2d(s.shape[0], eps=float(p["eps"][f"bn{i}"]), dtype=torch.float64).eval()
+        with torch.no_grad():
+            for k, buf in enumerate((layer.weight, layer.bias, layer.running_mean, layer.running_var)):
+                buf.copy_(s[:, k])
+        return layer
+
+    x = t(wt.inputs["x"]).reshape(p["in_shape"]).unsqueeze(0)
+    s = p["stride"]
+    with torch.no_grad():
+        if p["kind"] == "conv":
+            k = p["kernels"]["W1"][-1]
+            pad = k // 2 if p["padding"] is None else p["padding"]
+            f = bn(2)(conv(2, 1, pad)(F.relu(bn(1)(conv(1, s, pad)(x)))))
+        else:
+            h = F.relu(bn(2)(conv(2, s, 1)(F.relu(bn(1)(conv(1, 1, 0)(x))))))
+            f = bn(3)(conv(3, 1, 0)(h))
+        if p["shortcut"] == "identity":
+            short = x
+        elif p["shortcut"] == "zero_pad":
+            short = F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, 0, f.shape[1] - x.shape[1]))
+        else:
+            short = bn("s")(conv("s", s, 0)(x))
+        return F.relu(f + short)[0].numpy()
+
+
+@st.cache_data(show_spinner="Running the same weights through PyTorch…", max_entries=32)
+def _torch_cached(_wt, key: str) -> np.ndarray:
+    return torch_output(_wt)
+
+
+def torch_view(wt, key: str) -> None:
+    """Ours beside nn.Conv2d / nn.BatchNorm2d (eval) with the same weights: max |difference| and ✓ or ✗."""
+    if not torch_available():
+        st.info(f"PyTorch is not installed, so this check cannot run. Install the CPU build with "
+                f"`{INSTALL_HINT}` and reload the page. Everything else works without it.")
+        return
+    try:
+        theirs = _torch_cached(wt, key)
+    except (ImportError, OSError) as e:
+        st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
+        return
+    ours = np.asarray(wt.output, dtype=float)
+    diff = float(np.max(np.abs(ours - theirs)))
+    ok = diff <= 1e-9 * max(1.0, float(np.max(np.abs(theirs))))
+    how = {"identity": " and x + F(x)", "zero_pad": ", slicing x[:, :, ::s, ::s] and F.pad",
+           "projection": " and a 1×1 nn.Conv2d + nn.BatchNorm2d"}[wt.params["shortcut"]]
+    st.caption("PyTorch computes the same block with nn.Conv2d (bias=False), nn.BatchNorm2d in eval mode "
+               f"with these running statistics, F.relu{how}, in float64.")
+    for ch in range(ours.shape[0]):
+        a, b = st.columns(2)
+        a.markdown(f"**Ours, by hand** · channel {ch + 1}")
+        a.table(check_table(ours[ch], 4))
+        b.markdown(f"**PyTorch** · channel {ch + 1}")
+        b.table(check_table(theirs[ch], 4))
+    if ok:
+        st.success(f"✓ PyTorch agrees: the largest |difference| is {diff:.3g}.")
+    else:
+        st.error(f"✗ PyTorch differs: the largest |difference| is {diff:.3g}.")
+    st.metric("max |ours − PyTorch|", f"{diff:.2e}", border=False)
+
+
+def compare_options(kw: dict, kind: str, key: str) -> None:
+    """Option A (zero padding, no parameters) beside option B (1×1 projection + BN) on the same weights."""
+    c = np.asarray(kw["x"]).shape[0]
+    last = np.asarray(kw["w2" if kind == "basic" else "w3"])
+    cout = last.shape[0]
+    base = {k: v for k, v in kw.items() if k not in ("ws", "bns", "shortcut")}
+    if "ws" in kw:
+        ws, bns, where = kw["ws"], kw["bns"], "this example's"
+    else:  # a small fixed projection: +1 on the diagonal, −1 elsewhere; BN the identity
+        ws = [[[[1 if o % c == i else -1]] for i in range(c)] for o in range(cout)]
+        bns, where = ([1] * cout, [0] * cout, [0] * cout, [1] * cout, 0), "a small fixed"
+    block = conv_block if kind == "basic" else bottleneck_block
+    if cout < c:
+        st.info("Option A needs at least as many output channels as input channels.")
+        return
+    a = block(**base, shortcut="zero_pad")
+    b = block(**base, shortcut="projection", ws=ws, bns=bns)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Option A — zero padding**: parameters added **0**. Keep every {kw['stride']}"
+                    f"{'nd' if kw['stride'] == 2 else 'st'} pixel, append {cout - c} zero channel"
+                    f"{'s' if cout - c != 1 else ''}.")
+        feature_maps("out (A)", a.steps[-1].result, a.params["out_shape"], f"{key}.A")
+    with right:
+        n = parameter_count(b)["shortcut"]
+        st.markdown(f"**Option B — 1×1 projection** ({where} ws): parameters added **{n}** = "
+                    f"{cout}·{c}·1·1 weights + {2 * cout} for its batch norm's γ and β.")
+        feature_maps("out (B)", b.steps[-1].result, b.params["out_shape"], f"{key}.B")
+    st.caption("Option A adds nothing to learn: the shortcut stays an identity on the channels it has. "
+               "Option B learns how to mix the input channels into the new ones, at the price of the 1×1 "
+               "convolution.")
+
+
+def _stride_for_shortcut() -> None:
+    """Options A and B start as the downsampling block (stride 2); the identity needs stride 1."""
+    ss = st.session_state
+    ss[f"{NS}.stride"] = 1 if ss.get(f"{NS}.shortcut") in ("identity", None) else 2
+
+
+# ---------------------------------------------------------------- the page
+
+st.title("Convolutional ResNet block, by hand")
+st.markdown("A convolution is **one matrix multiply**: unroll the image's patches into columns (im2col), "
+            "put the kernels in rows. Batch norm (eval mode) is a per-channel scale and shift, and the "
+            "shortcut is added in the same multiply: `[W2′ | I | t2]·[im2col(H); x; 1] = BN2(conv2(H)) + x`.")
+
+ss = st.session_state
+for name, value in (("kind", "basic"), ("shortcut", "identity"), ("stride", 1), ("channels", 1),
+                    ("eps", "0")):
+    ss.setdefault(f"{NS}.{name}", value)
+if ss[f"{NS}.shortcut"] == "identity":
+    ss[f"{NS}.stride"] = 1
+c1, c2, c3, c4 = st.columns([3.2, 3.2, 1, 1.1])
+kind = c1.segmented_control("Block", list(KINDS), format_func=KINDS.get, key=f"{NS}.kind") or "basic"
+shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUTS.get,
+                                key=f"{NS}.shortcut", on_change=_stride_for_shortcut) or "identity"
+stride = c3.segmented_control("Stride", [1, 2], key=f"{NS}.stride", disabled=shortcut == "identity",
+                              help="The identity shortcut needs stride 1: x and the output must have the "
+                                   "same shape.") or 1
+channels = c4.segmented_control("Input channels", [1, 2], key=f"{NS}.channels") or 1
+st.caption("Why the shortcut needs matching shapes: the block adds x to its output cell by cell, so both "
+           "must be C×H×W alike. Stride 2 halves H and W and the block may add channels, so x must be "
+           "subsampled and given the extra channels: with zeros (option A) or a 1×1 convolution (option B).")
+
+spec = spec_for(kind, shortcut, channels)
+for message in share.restore_once(spec):
+    st.warning(f"🔗 {message}")
+stage = st.container()
+with st.expander("✏️ Edit the image, the kernels and the batch-norm statistics", expanded=False):
+    size_error = example_controls(spec)
+    eps_text = st.text_input("ε of every batch norm (0 keeps √(σ² + ε) exact when σ² is a square such as "
+                             "4 or 1/4; PyTorch's default is 1e-5)", key=f"{NS}.eps")
+    st.caption("x1, x2: the image's channels. w1_1, w1_2 …: kernel 1, 2 … of convolution 1, its input "
+               "channels stacked (rows 1–3 channel 1, rows 4–6 channel 2); w1 alone (1×1 convolutions): "
+               "output channels × input channels. bn1 …: one row per channel, columns γ, β, μ, σ².")
+    edited = matrix_editors(spec, per_row=4)
+try:
+    if parse_number(eps_text) < 0:
+        raise ValueError("negative: ε must be 0 or more")
+    eps, eps_error = ss[f"{NS}.eps_ok"] = eps_text, None
+except ValueError as e:
+    eps = ss.get(f"{NS}.eps_ok", "0")
+    eps_error = ByHandError(f"ε: {eps_text.strip()!r} is {e}; type a number such as 0 or 1e-5.", "eps")
+rows, error = valid_or_last(spec, edited, lambda r: build(kind, shortcut, stride, eps, as_key(r)))
+try:
+    wt = build(kind, shortcut, stride, eps, as_key(rows))
+except ByHandError as e:  # the last valid cells do not fit the chosen stride: the variant's default example
+    error = error or e
+    default_stride = 2 if shortcut != "identity" else 1
+    rows = spec.make(None, spec.default_sizes())
+    wt = build(kind, shortcut, default_stride, "0", as_key(rows))
+error = size_error or eps_error or error
+key = repr((kind, shortcut, stride, eps, as_key(rows)))
+url = share.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
+
+with stage:
+    if error is not None:
+        show_error(error)
+    st.markdown(f"**{wt.title}** · shapes: {shape_words(wt)}" + (" · exact fractions" if wt.exact else
+                                                                   " · decimals (see the notes)"))
+
+    def show(step, k):
+        render_step(spec.ns, wt, step, k)
+        share.sync_url({**url, "step": str(k + 1)})
+
+    controls.step_player(spec.ns, wt, show)
+    t1, t2, t3, t4 = st.columns(4)
+    rf = t1.toggle("Receptive field of an output pixel", key=f"{NS}.rf")
+    shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")
+    compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
+    check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")
+    if rf:
+        receptive_view(wt)
+    if shapes:
+        st.dataframe(shapes_table(wt), width="stretch")
+    if compare:
+        compare_options(to_kwargs(dict(rows), kind, shortcut, wt.params["stride"], parse_number(eps)), kind,
+                        f"{NS}.cmp")
+    if check:
+        torch_view(wt, key)
+    controls.gif_button(wt, spec.ns)
