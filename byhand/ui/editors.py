@@ -142,7 +142,8 @@ def example_controls(spec: ExampleSpec) -> ByHandError | None:
         ss.setdefault(f"{ns}.size.{s.name}", ss[f"{ns}.sizes"][s.name])
     cols = st.columns(len(spec.sizes) + 2, vertical_alignment="bottom")
     for col, s in zip(cols, spec.sizes):
-        col.number_input(s.label, min_value=s.low, max_value=s.high, step=1, key=f"{ns}.size.{s.name}",
+        # no min/max on the widget: a size out of range gets a message naming it, as a bad cell does
+        col.number_input(s.label, step=1, format="%d", key=f"{ns}.size.{s.name}",
                          on_change=_resize, args=(spec,),
                          help=f"From {s.low} to {s.high}. A new size starts a seeded random example.")
     cols[-2].button("New random example", icon=":material/casino:", key=f"{ns}.random",

@@ -139,20 +139,22 @@ def sync_url(params: dict[str, str]) -> None:
         st.query_params.from_dict(params)
 
 
-def restore_once(spec: ExampleSpec, read_extra=None) -> list[str]:
+def restore_once(spec: ExampleSpec, read_extra=None, use_link: bool = True) -> list[str]:
     """On a page's first run in a session, set its example (and step) from the link, checked.
 
     ``read_extra(params, messages)`` reads the page's own keys (variant, …) into session state.
+    ``use_link=False``: start from the default example (the link was made for another variant).
     Returns the messages about the link (also kept in ``{ns}.link_messages`` until the example
     changes); later runs return them without reading the link again.
     """
     ss, ns = st.session_state, spec.ns
     if f"{ns}.base" in ss:
         return link_messages(spec)
-    params = {k: st.query_params.get(k) for k in st.query_params}
+    params = {k: st.query_params.get(k) for k in st.query_params} if use_link else {}
     found, messages = read_example(params, spec)
     set_example(spec, found["seed"], found["sizes"], found["base"])
-    ss[f"{ns}.step"] = read_int(params, "step", 1, MAX_STEP, 1, messages, "step")
+    if "step" in params or f"{ns}.step" not in ss:
+        ss[f"{ns}.step"] = read_int(params, "step", 1, MAX_STEP, 1, messages, "step")
     if read_extra is not None:
         read_extra(params, messages)
     ss[f"{ns}.link_messages"] = (messages, found["base"])

@@ -1,0 +1,208 @@
+"""Transformer encoder block walkthrough: by hand (simplified, exact) or PyTorch's TransformerEncoderLayer."""
+
+import numpy as np
+import streamlit as st
+
+from byhand import (
+    default_encoder,
+    encoder_block,
+    fmt,
+    random_encoder,
+    random_transformer_params,
+    transformer_layer,
+)
+from byhand.ui import controls, drawing, share
+from byhand.ui.editors import (
+    ExampleSpec,
+    Size,
+    example_controls,
+    matrix_editors,
+    md_escape,
+    show_error,
+    valid_or_last,
+)
+from byhand.ui.torch_panel import torch_panel
+
+VARIANTS = {"hand": "By hand (simplified)", "torch": "PyTorch TransformerEncoderLayer"}
+ACTIVATIONS = ("relu", "gelu")
+
+
+def default_torch_x() -> dict:
+    """4 features (d_model) at 3 positions, small integers."""
+    return {"X": [[1, 0, 2], [0, 1, -1], [2, 1, 0], [-1, 0, 1]]}
+
+
+def random_torch_x(seed: int, positions: int = 3, d_model: int = 4, dim_feedforward: int = 6) -> dict:
+    """Seeded small-integer positions (d_model × positions); the weights come from the same seed."""
+    return {"X": np.random.default_rng(seed).integers(-2, 3, size=(d_model, positions)).tolist()}
+
+
+HAND = ExampleSpec(
+    "encoder", ("X", "A", "W1", "b1", "W2", "b2"),
+    (Size("positions", "Positions (columns of X)", "n", 3), Size("features", "Features (rows of X)", "d", 2),
+     Size("hidden", "Hidden size (rows of H)", "h", 3)),
+    default_encoder, random_encoder)
+TORCH = ExampleSpec(
+    "encoder.torch", ("X",),
+    (Size("positions", "Positions (columns of X)", "n", 3), Size("d_model", "d_model (rows of X)", "d", 4),
+     Size("dim_feedforward", "dim_feedforward", "f", 6)),
+    default_torch_x, random_torch_x)
+CAPTIONS = {"X": "positions as columns", "A": "attention weights (each column sums to 1)",
+            "W1": "feed-forward layer 1", "b1": "its bias", "W2": "feed-forward layer 2", "b2": "its bias"}
+
+
+def as_key(rows: dict) -> tuple:
+    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def build_hand(key: tuple, residual: bool = True):
+    """The simplified block on the example ``key`` (name → rows of text), cached."""
+    return encoder_block(**{name: [list(r) for r in rows] for name, rows in key}, residual=residual)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def build_torch(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str):
+    """TransformerEncoderLayer's walkthrough on X (from ``key``) with weights seeded by ``seed``."""
+    X = [list(r) for r in dict(key)["X"]]
+    return transformer_layer(X, random_transformer_params(seed, len(X), f), nhead, norm_first, activation)
+
+
+def read_torch_extra(params: dict, messages: list) -> None:
+    """The torch variant's own link keys: heads, norm_first, activation, decimals."""
+    ss = st.session_state
+    ss["encoder.torch.heads"] = share.read_int(params, "heads", 1, 8, 2, messages, "heads")
+    ss["encoder.torch.norm_first"] = bool(share.read_int(params, "nf", 0, 1, 0, messages, "norm_first"))
+    ss["encoder.torch.act"] = share.read_choice(params, "act", ACTIVATIONS, "relu", messages, "activation")
+    ss["encoder.torch.dec"] = share.read_int(params, "dec", 0, 8, 3, messages, "decimals")
+
+
+def mixing_view(wt, decimals: int) -> None:
+    """Pick an output cell of attention and of the first feed-forward layer; see what each depends on."""
+    att = next(s for s in wt.steps if s.data_side == "left")
+    ff = next(s for s in wt.steps if s.title.startswith("Feed-forward first layer"))
+    st.markdown("**Attention combines positions (across columns); the feed-forward layer combines features "
+                "(across rows).** Pick an output cell of each: the cells it depends on light up.")
+    cols = st.columns(2)
+    for col, step, tag in ((cols[0], att, "att"), (cols[1], ff, "ff")):
+        m, n = step.product.shape
+        with col:
+            r_col, c_col = st.columns(2)
+            i = r_col.selectbox(f"{step.product_name} row", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
+            j = c_col.selectbox(f"{step.product_name} column", range(1, n + 1),
+                                key=f"encoder.mix.{tag}.col") - 1
+            st.altair_chart(drawing.step_chart(step, decimals=decimals, selected=(i, j), width=560),
+                            width="content")
+            data = step.left if step.data_side == "left" else step.right
+            if tag == "att":
+                st.markdown(f"`{step.product_name}` [{i + 1}, {j + 1}] mixes **row {i + 1} of "
+                            f"{data.name}**: feature {i + 1} at every position (across columns), weighted "
+                            f"by column {j + 1} of {step.right.name}.")
+            else:
+                st.markdown(f"`{step.product_name}` [{i + 1}, {j + 1}] mixes **column {j + 1} of "
+                            f"{data.name}**: every feature of position {j + 1} (across rows), weighted by "
+                            f"row {i + 1} of {step.left.name}. Other positions play no part.")
+
+
+def compare_view(key: tuple, wt) -> None:
+    """With and without both skip connections, side by side, differences marked."""
+    plain = build_hand(key, residual=False)
+    marks = {}
+    for (i, j), v in np.ndenumerate(wt.output):
+        d = v - plain.output[i, j]
+        if d != 0:
+            marks[(i, j)] = ("+" if d > 0 else "−") + fmt(abs(d))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**With both skip connections**")
+        st.altair_chart(drawing.matrix_chart("Out", wt.output, role="computed", highlight=set(marks),
+                                             marks=marks), width="content")
+    with right:
+        st.markdown("**Without them**")
+        st.altair_chart(drawing.matrix_chart("Out (no skips)", plain.output, role="computed",
+                                             highlight=set(marks)), width="content")
+    st.caption(f"{len(marks)} of {wt.output.size} cells differ; the small marks give (with) − (without).")
+
+
+ss = st.session_state
+st.title("Transformer encoder block, by hand")
+st.markdown("Attention mixes **positions** (across columns), the feed-forward layers mix **features** "
+            "(across rows), and two identities carry the input around both.")
+
+first_run = "encoder.v" not in ss
+if first_run:
+    messages: list[str] = []
+    ss["encoder.v"] = share.read_choice({k: st.query_params.get(k) for k in st.query_params}, "v",
+                                        tuple(VARIANTS), "hand", messages, "variant")
+    ss["encoder.link_messages_v"] = messages
+ss.setdefault("encoder.variant", ss["encoder.v"])
+variant = st.segmented_control("Variant", list(VARIANTS), format_func=VARIANTS.get, key="encoder.variant",
+                               required=True, label_visibility="collapsed")
+link_used = ss.setdefault("encoder.link_variant", ss["encoder.v"])
+ss["encoder.v"] = variant
+spec = HAND if variant == "hand" else TORCH
+messages = share.restore_once(spec, read_torch_extra if variant == "torch" else None,
+                              use_link=variant == link_used)
+for message in ss.get("encoder.link_messages_v", []) + messages:
+    st.warning(md_escape(message), icon=":material/link_off:")
+
+stage = st.container()
+with st.expander("Edit the example: " + ", ".join(spec.names) + " and the sizes", icon=":material/edit:"):
+    size_error = example_controls(spec)
+    extra = {}
+    if variant == "torch":
+        for name, value in (("heads", 2), ("act", "relu"), ("norm_first", False), ("dec", 3)):
+            ss.setdefault(f"encoder.torch.{name}", value)  # dropped while another page was shown
+        d = ss[f"{spec.ns}.sizes"]["d_model"]
+        divisors = [h for h in range(1, d + 1) if d % h == 0]
+        if ss.get("encoder.torch.heads") not in divisors:
+            ss["encoder.torch.heads"] = max(h for h in divisors if h <= 2)
+        c1, c2, c3, c4 = st.columns(4)
+        c1.selectbox("Heads (nhead)", divisors, key="encoder.torch.heads", help="Must divide d_model.")
+        c2.selectbox("Activation", ACTIVATIONS, key="encoder.torch.act")
+        c3.toggle("norm_first (LayerNorm before each sub-layer)", key="encoder.torch.norm_first")
+        c4.slider("Decimals shown", 0, 8, key="encoder.torch.dec")
+        st.caption("The weights (Wq, Wk, Wv, Wo, W1, W2, their biases and the LayerNorms) are seeded floats "
+                   "from the example's seed; X is yours to edit.")
+    edited = matrix_editors(spec, captions=CAPTIONS)
+
+seed = ss[f"{spec.ns}.seed"]
+if variant == "hand":
+    decimals = 3
+    rows, error = valid_or_last(spec, edited, lambda r: build_hand(as_key(r)))
+    key = as_key(rows)
+    wt = build_hand(key)
+else:
+    decimals = ss["encoder.torch.dec"]
+    args = (0 if seed is None else seed, ss[f"{spec.ns}.sizes"]["dim_feedforward"], ss["encoder.torch.heads"],
+            ss["encoder.torch.norm_first"], ss["encoder.torch.act"])
+    rows, error = valid_or_last(spec, edited, lambda r: build_torch(as_key(r), *args))
+    key = as_key(rows)
+    wt = build_torch(key, *args)
+    extra = {"heads": str(args[2]), "nf": str(int(args[3])), "act": args[4], "dec": str(decimals)}
+error = size_error or error
+url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
+
+with stage:
+    if error is not None:
+        show_error(error)
+
+    def show(step, k):
+        controls.step_view(spec.ns, step, k, len(wt.steps), decimals=decimals)
+        share.sync_url({**url, "step": str(k + 1)})
+
+    controls.step_player(spec.ns, wt, show)
+    c1, c2, c3, c4 = st.columns(4)
+    mixing = c1.toggle("Mixing view: what each output cell depends on", key="encoder.mixing")
+    compare = c2.toggle("Compare: skip connections on / off", key="encoder.compare",
+                        disabled=variant != "hand",
+                        help=None if variant == "hand" else "Only for the by-hand variant.")
+    check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
+    with c4:
+        controls.gif_button(wt, spec.ns, decimals)
+    if mixing:
+        mixing_view(wt, decimals)
+    if compare and variant == "hand":
+        compare_view(key, wt)
+    if check:
+        torch_panel(wt, repr((key, variant, seed, extra)), decimals=max(decimals, 4))
