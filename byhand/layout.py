@@ -54,12 +54,19 @@ class Label:
 
 @dataclass(frozen=True)
 class Link:
-    """A skip-connection link from (x1, y1) to (x2, y2)."""
+    """A skip-connection link from the top of an identity column (x1, y1) to the left edge of
+    the row it picks out (x2, y2). Drawn as an elbow (see ``points``), the links never cross.
+    """
 
     x1: float
     y1: float
     x2: float
     y2: float
+
+    @property
+    def points(self) -> tuple[tuple[float, float], ...]:
+        """Up the column, then across to the row: (x1, y1) → (x1, y2) → (x2, y2)."""
+        return (self.x1, self.y1), (self.x1, self.y2), (self.x2, self.y2)
 
 
 @dataclass
@@ -97,7 +104,13 @@ def _offsets(stacked: Stacked) -> list[float]:
 
 def _stacked_boxes(lay: Layout, stacked: Stacked, block: str, x0: float, y0: float,
                    blank: bool = False) -> tuple[list[float], list[float]]:
-    """Add the boxes and part labels of a stacked operand with its top-left at (x0, y0)."""
+    """Add the boxes and part labels of a stacked operand with its top-left at (x0, y0).
+
+    Part labels stay clear of the skip-connection links, which run up from the top of the left
+    operand and into the left edge of the right operand: the left operand's parts are named
+    below it (side by side) or left of it (one above the other), the right operand's right of
+    it (one above the other) or above it (side by side).
+    """
     rows, cols = stacked.shape
     along = _offsets(stacked)
     ys = [y0 + a for a in along] if stacked.axis == 0 else [y0 + i for i in range(rows)]
@@ -108,13 +121,20 @@ def _stacked_boxes(lay: Layout, stacked: Stacked, block: str, x0: float, y0: flo
                 r, c = (a + i, j) if stacked.axis == 0 else (i, a + j)
                 lay.boxes.append(Box(xs[c], ys[r], None if blank else p.values[i, j], block,
                                      p.name, p.role, r, c))
-        if block == "left":  # part names above the left operand's parts
-            mid = (xs[a] + xs[b - 1] + 1) / 2 if stacked.axis == 1 else x0 + cols / 2
-            lay.labels.append(Label(mid, ys[0] - 0.35, p.name))
-        else:  # part names left of the right operand's parts
-            mid = (ys[a] + ys[b - 1] + 1) / 2 if stacked.axis == 0 else y0 + rows / 2
-            lay.labels.append(Label(xs[0] - 0.2, mid, p.name, "right"))
+        if stacked.axis == 1:  # parts side by side: name each under (left) or over (right) it
+            mid = (xs[a] + xs[b - 1] + 1) / 2
+            lay.labels.append(Label(mid, ys[-1] + 1.6, p.name) if block == "left"
+                              else Label(mid, ys[0] - 0.35, p.name))
+        else:  # parts one above the other: name each left (left) or right (right) of it
+            mid = (ys[a] + ys[b - 1] + 1) / 2
+            lay.labels.append(Label(xs[0] - 0.2, mid, p.name, "right") if block == "left"
+                              else Label(xs[-1] + 1.2, mid, p.name, "left"))
     return xs, ys
+
+
+def _op_gap(label: str) -> float:
+    """Room for the op's label between the product and the result (long labels take 3 cells)."""
+    return GAP * 2 if len(label) <= 8 else GAP * 3
 
 
 def _matrix_boxes(lay: Layout, m: np.ndarray | None, shape: tuple[int, int], block: str,
@@ -143,8 +163,9 @@ def layout_step(step: Step, blank: set[tuple[str, int, int]] | None = None) -> L
     if step.product is not None:  # element-wise step: input → op → result
         lay = Layout()
         _matrix_boxes(lay, step.product, step.product.shape, "product", step.product_name, 0, 0)
-        x = step.product.shape[1] + GAP * 2
-        lay.labels.append(Label(x - GAP, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
+        gap = _op_gap(step.op.label)
+        x = step.product.shape[1] + gap
+        lay.labels.append(Label(x - gap / 2, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
         _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0)
         return _blank(lay, blank)
     return _blank(layout_matrix(step.name, step.result, "input"), blank)
@@ -155,16 +176,20 @@ def _layout_multiply(step: Step, blank: set) -> Layout:
     left, right = step.left, step.right
     k_rows = right.shape[0] + PART_GAP * (len(right.parts) - 1 if right.axis == 0 else 0)
     k_cols = left.shape[1] + PART_GAP * (len(left.parts) - 1 if left.axis == 1 else 0)
-    top = 0.8  # room for the left operand's part labels
+    top = 0.8 if right.axis == 1 else 0.2  # room for the right operand's part labels above it
     px, py = k_cols + GAP, top + k_rows + GAP  # product's top-left
     rxs, rys = _stacked_boxes(lay, right, "right", px, top)
     lxs, lys = _stacked_boxes(lay, left, "left", 0.0, py)
     m, n = step.product.shape if step.product is not None else (left.shape[0], right.shape[1])
     pname = step.product_name or "?"
+    has_result = step.op.name != "none" and step.result is not None
+    if step.product is not None and not has_result and step.name and step.name != pname:
+        pname = f"{step.name} = {pname}"  # e.g. Z = X·A: the product is the step's result
     _matrix_boxes(lay, step.product, (m, n), "product", pname, px, py)
-    if step.op.name != "none" and step.result is not None:
-        rx = px + n + GAP * 2
-        lay.labels.append(Label(rx - GAP, py + m / 2, f"{step.op.label} →", kind="op"))
+    if has_result:
+        gap = _op_gap(step.op.label)
+        rx = px + n + gap
+        lay.labels.append(Label(rx - gap / 2, py + m / 2, f"{step.op.label} →", kind="op"))
         _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, rx, py)
     # skip connections: identity column c of L picks row c of R
     for p, a, b in (left.spans() if left.axis == 1 else []):
