@@ -1,0 +1,1 @@
+"""The Streamlit side of ByHand: the by-hand drawing and shared widgets (may import streamlit)."""

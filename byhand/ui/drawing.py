@@ -1,0 +1,646 @@
+"""The by-hand drawing of a Step as one altair chart, and its LaTeX and plain-text alternatives.
+
+The chart renders ``byhand.layout.layout_step``: the right operand above the product, the left
+operand to its left, the op's result to the right. Stacked parts keep their names and role
+colours (the identity the same green everywhere), skip connections are dashed elbows from the
+identity's columns to the rows they pick out, and the cells a step creates have a dark border.
+Colours are never the only cue: every part is labelled.
+
+Picking a product cell: the product and result boxes carry a point selection named ``"cell"``
+over the fields ``block``, ``row`` and ``col``. Show the chart with
+``st.altair_chart(chart, on_select="rerun", selection_mode="cell", key=...)`` and read the pick
+with ``selected_cell(event)``; pass it back as ``step_chart(step, selected=...)`` to light up
+row i of the left operand and column j of the right one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import altair as alt
+import numpy as np
+
+from ..layout import Layout, layout_matrix, layout_step
+from ..numbers import fmt
+from ..stacked import Stacked
+from ..walkthrough import Op, Step, dot_product_text
+
+__all__ = ["PALETTE", "FILLS", "INKS", "ByHandChart", "step_chart", "matrix_chart", "selected_cell",
+           "cell_center", "step_latex", "step_text"]
+
+ROLES = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
+
+# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+PALETTE = {
+    "input": "#0072B2",  # blue
+    "weight": "#E69F00",  # orange
+    "bias": "#CC79A7",  # reddish purple
+    "identity": "#009E73",  # bluish green: the skip connection, the same on every page
+    "ones": "#8C8C8C",  # grey
+    "zeros": "#8C8C8C",  # grey
+    "computed": "#56B4E9",  # sky blue
+    "highlight": "#D55E00",  # vermillion: the picked cell, its row and its column
+    "highlight_fill": "#F7F1A0",  # light yellow (Okabe–Ito yellow, half tint) behind them
+    "created": "#1A1A1A",  # the border of the cells a step creates
+}
+
+
+def _mix(colour: str, other: str, t: float) -> str:
+    """``colour`` moved a fraction ``t`` of the way to ``other`` (hex ``#rrggbb``)."""
+    a = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    b = [int(other[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b))
+
+
+FILLS = {r: _mix(PALETTE[r], "#FFFFFF", 0.78) for r in ROLES}  # light tints behind the numbers
+INKS = {r: _mix(PALETTE[r], "#000000", 0.35) for r in ROLES}  # role colours dark enough for text
+TEXT = "#1A1A1A"
+FAINT = "#9A9A9A"  # the zeros of an identity, so that its diagonal stands out
+MARK_INK = _mix(PALETTE["highlight"], "#000000", 0.2)  # marks under values (differences)
+
+VALUE_FONT = 15  # px: readable when projected (never below 13)
+LABEL_FONT = 15
+MARK_FONT = 13
+MIN_FONT = 13
+CELL = 40  # px per cell at the natural size
+MIN_CELL, MAX_CELL = 30, 72
+PAD = 4  # px around the drawing
+CHAR = 0.6  # an estimate of a character's width, in font sizes
+
+# The columns of one box's record in the chart's data (the tests read them too).
+BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "block", "part", "role", "row", "col", "text", "blank",
+              "lit", "fill", "stroke", "sw", "ink", "detail")
+
+
+def _text_width(text: str, font: float, cell: float) -> float:
+    """Estimated width of a (possibly multi-line) text, in cells."""
+    return max(len(line) for line in text.split("\n")) * CHAR * font / cell
+
+
+def _cell_size(longest: int, span: float, width: float | None,
+               cell_size: float | None) -> tuple[float, float]:
+    """Cell size and value font size (px) that fit the longest number and, if given, the width."""
+    cell = cell_size or min(MAX_CELL, max(CELL, math.ceil(CHAR * VALUE_FONT * longest + 12)))
+    if width and span * cell > width:
+        cell = max(MIN_CELL, width / span)
+    font = max(MIN_FONT, min(VALUE_FONT, (cell - 8) / (CHAR * max(longest, 1))))
+    return cell, font
+
+
+class _Boxes:
+    """The layout's boxes as columns (numpy arrays), built in one pass."""
+
+    def __init__(self, lay: Layout, decimals: int):
+        boxes = lay.boxes
+        self.x = np.array([b.x for b in boxes], dtype=float)
+        self.y = np.array([b.y for b in boxes], dtype=float)
+        self.block = np.array([b.block for b in boxes], dtype=object)
+        self.part = [b.part for b in boxes]
+        self.role = [b.role for b in boxes]
+        self.row = np.array([b.row for b in boxes], dtype=int)
+        self.col = np.array([b.col for b in boxes], dtype=int)
+        self.blank = np.array([b.value is None for b in boxes], dtype=bool)
+        self.text = ["" if b.value is None else fmt(b.value, decimals) for b in boxes]
+        self.ty = self.y + 0.5
+        self.detail = [""] * len(boxes)
+        self.mark: list[str] | None = None
+        self.my = self.y + 0.74
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def isin(self, blocks) -> np.ndarray:
+        return np.isin(self.block, list(blocks))
+
+    def records(self, lit: np.ndarray, created: np.ndarray, select: np.ndarray) -> list[dict]:
+        """One dict per selected box, created boxes then lit ones last (drawn on top)."""
+        fill = [PALETTE["highlight_fill"] if li else "#FFFFFF" if bl else FILLS.get(r, "#FFFFFF")
+                for li, bl, r in zip(lit, self.blank, self.role)]
+        stroke = np.where(lit, PALETTE["highlight"], np.where(
+            created, PALETTE["created"], [PALETTE.get(r, TEXT) for r in self.role]))
+        sw = np.where(lit, 3.5, np.where(created, 2.0, 1.0))
+        faint = [r in ("identity", "zeros") and t == "0" for r, t in zip(self.role, self.text)]
+        ink = np.where(np.array(faint, dtype=bool) & ~lit, FAINT, TEXT)
+        order = np.argsort(created * 1 + lit * 2, kind="stable")
+        cols = {"x": self.x, "y": self.y, "x2": self.x + 1, "y2": self.y + 1, "tx": self.x + 0.5,
+                "ty": self.ty, "block": self.block, "part": self.part, "role": self.role,
+                "row": self.row, "col": self.col, "text": self.text, "blank": self.blank, "lit": lit,
+                "fill": fill, "stroke": stroke, "sw": sw, "ink": ink, "detail": self.detail}
+        if self.mark is not None:
+            cols.update(mark=self.mark, my=self.my)
+        keys = list(cols)
+        lists = [np.asarray(v, dtype=object)[order].tolist() if not isinstance(v, np.ndarray)
+                 else v[order].tolist() for v in cols.values()]
+        keep = select[order].tolist()
+        return [dict(zip(keys, vals)) for vals, k in zip(zip(*lists), keep) if k]
+
+
+def _label_records(lay: Layout, part_roles: dict[str, str]) -> list[dict]:
+    out = []
+    for lb in lay.labels:
+        text = lb.text
+        if lb.kind == "op" and len(text) > 8:  # "softmax (each column) →" on three short lines
+            text = text.replace(" (", "\n(").replace(" →", "\n→")
+        ink = INKS.get(part_roles.get(lb.text, ""), TEXT) if lb.kind == "part" else TEXT
+        out.append({"x": lb.x, "y": lb.y, "text": text, "align": lb.align, "kind": lb.kind, "ink": ink})
+    return out
+
+
+def _bounds(boxes: _Boxes, labels: list[dict], cell: float) -> tuple[float, float, float, float]:
+    """The drawing's extent in cells: every box and every label's estimated text."""
+    x0, x1, y0, y1 = boxes.x.min(), boxes.x.max() + 1, boxes.y.min(), boxes.y.max() + 1
+    for lb in labels:
+        w = _text_width(lb["text"], LABEL_FONT, cell)
+        h = (lb["text"].count("\n") + 1) * 1.25 * LABEL_FONT / cell
+        left = {"left": lb["x"], "right": lb["x"] - w}.get(lb["align"], lb["x"] - w / 2)
+        x0, x1 = min(x0, left), max(x1, left + w)
+        y0, y1 = min(y0, lb["y"] - h / 2), max(y1, lb["y"] + h / 2)
+    pad = 0.15
+    return float(x0 - pad), float(x1 + pad), float(y0 - pad), float(y1 + pad)
+
+
+def _cell_param(selected: tuple[int, int] | None, block: str, views: list[str]) -> dict:
+    """The point selection "cell" over (block, row, col), starting at ``selected`` if given."""
+    param = {"name": "cell", "select": {"type": "point", "fields": ["block", "row", "col"],
+                                        "on": "click", "clear": "dblclick", "toggle": False},
+             "views": views}
+    if selected:
+        param["value"] = [{"block": block, "row": int(selected[0]), "col": int(selected[1])}]
+    return param
+
+
+class ByHandChart(alt.HConcatChart):
+    """An altair chart whose Vega-Lite spec is written directly, so it builds in about a millisecond.
+
+    Building the drawing from altair's objects validates every piece against the Vega-Lite
+    schema (tens of ms per step, and again in ``to_dict``); this spec is fixed in shape and
+    checked against the schema by the tests instead. ``to_dict()`` returns the spec with its
+    data inline (no Arrow round trip in Streamlit). The chart is final: show it as it is.
+    ``data`` holds each dataset's records by name; ``geometry`` the drawing's origin (cells) and
+    cell size (px).
+    """
+
+    def __init__(self, spec: dict, data: dict[str, list[dict]], geometry: dict):
+        super().__init__(hconcat=[])
+        self.__dict__.update(_byhand_spec=spec, data=data, geometry=geometry)
+
+    def to_dict(self, validate: bool = True, *, format: str = "vega-lite", ignore=None,  # noqa: A002
+                context=None) -> dict:
+        spec = self.__dict__["_byhand_spec"]
+        inner = {**spec["hconcat"][0]}
+        inner["layer"] = [{**lay, "data": {"values": [dict(r) for r in self.data[lay["data"]["name"]]]}}
+                          for lay in inner["layer"]]
+        out = {**spec, "hconcat": [inner]}
+        if "params" in spec:
+            out["params"] = [{**p, "select": dict(p["select"])} for p in spec["params"]]
+        return out
+
+    def copy(self, deep=True, ignore=None) -> ByHandChart:
+        return ByHandChart(self.__dict__["_byhand_spec"], self.data, dict(self.geometry))
+
+
+def _field(name: str, kind: str = "quantitative", **extra) -> dict:
+    return {"field": name, "type": kind, **extra}
+
+
+def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], segments: list[dict], *,
+           cell: float, font: float, selectable: bool, pick_block: str = "product",
+           selected: tuple[int, int] | None = None) -> ByHandChart:
+    """Layer boxes, numbers, links and labels on square cells with no axes.
+
+    ``records`` holds the boxes that cannot be picked ("bh_boxes") and those that can ("bh_picks").
+    """
+    x0, x1, y0, y1 = _bounds(boxes, labels, cell)
+    xs = {"domain": [x0, x1], "nice": False, "zero": False}
+    ys = {"domain": [y0, y1], "nice": False, "zero": False, "reverse": True}
+
+    def pos(x: str, y: str) -> dict:
+        return {"x": _field(x, scale=xs, axis=None), "y": _field(y, scale=ys, axis=None)}
+
+    def colour(field: str) -> dict:
+        return _field(field, "nominal", scale=None)
+
+    tip = _field("detail", "nominal", title="cell")
+    data: dict[str, list[dict]] = {}
+    layers: list[dict] = []
+
+    def add_boxes(name: str, click: bool) -> None:
+        """A nested layer sharing one dataset: the boxes, their numbers, their marks."""
+        if not records.get(name):
+            return
+        data[name] = records[name]
+        cursor = {"cursor": "pointer"} if click else {}
+        units = [{"mark": {"type": "rect", **cursor},
+                  "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                               "fill": colour("fill"), "stroke": colour("stroke"),
+                               "strokeWidth": _field("sw", scale=None), "tooltip": tip}},
+                 {"mark": {"type": "text", "fontSize": round(font, 1), "baseline": "middle",
+                           "align": "center", **cursor},
+                  "encoding": {**pos("tx", "ty"), "text": _field("text", "nominal"),
+                               "color": colour("ink"), "tooltip": tip}}]
+        if boxes.mark is not None:
+            units.append({"mark": {"type": "text", "fontSize": MARK_FONT, "baseline": "middle",
+                                   "align": "center", "fontWeight": "bold", "color": MARK_INK},
+                          "encoding": {**pos("tx", "my"), "text": _field("mark", "nominal")}})
+        if click:  # a see-through rect on top takes the clicks (a selection may name only one view)
+            units.append({"name": f"{name}_hit",
+                          "mark": {"type": "rect", "fill": "#FFFFFF", "fillOpacity": 0.001,
+                                   "strokeWidth": 0, **cursor},
+                          "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                                       "tooltip": tip}})
+        layers.append({"data": {"name": name}, "layer": units})
+
+    add_boxes("bh_boxes", False)
+    if segments:
+        data["bh_links"] = segments
+        layers.append({"data": {"name": "bh_links"}, "mark": {"type": "rule", "strokeDash": [5, 3]},
+                       "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                                    "color": colour("colour"), "strokeWidth": _field("sw", scale=None),
+                                    "opacity": _field("op", scale=None)}})
+    add_boxes("bh_picks", True)
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for lb in labels:
+        groups.setdefault((lb["align"], lb["kind"]), []).append(lb)
+    for (align, kind), group in sorted(groups.items()):
+        name = f"bh_labels_{align}_{kind}"
+        data[name] = group
+        layers.append({"data": {"name": name},
+                       "mark": {"type": "text", "align": align, "baseline": "middle", "lineBreak": "\n",
+                                "fontSize": LABEL_FONT,
+                                "fontWeight": "normal" if kind == "name" else "bold"},
+                       "encoding": {**pos("x", "y"), "text": _field("text", "nominal"),
+                                    "color": colour("ink")}})
+    width, height = round((x1 - x0) * cell), round((y1 - y0) * cell)
+    geometry = {"x0": x0, "y0": y0, "cell": float(cell)}
+    # One drawing wrapped in a one-chart hconcat, so that st.altair_chart keeps its natural size
+    # ("content") by default rather than stretching it to the page's width: the cells stay square.
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+            "hconcat": [{"layer": layers, "width": width, "height": height, "view": {"stroke": None}}],
+            "spacing": 0, "background": "white",
+            "padding": {"left": PAD, "right": PAD, "top": PAD, "bottom": PAD},
+            "usermeta": {"byhand": geometry}}
+    if selectable and "bh_picks" in data:
+        spec["params"] = [_cell_param(selected, pick_block, ["bh_picks_hit"])]
+    return ByHandChart(spec, data, geometry)
+
+
+def _lit(boxes: _Boxes, step: Step, selected: tuple[int, int] | None) -> np.ndarray:
+    """Which boxes light up for the picked product cell (i, j)."""
+    lit = np.zeros(len(boxes), dtype=bool)
+    if selected is None or step.product is None:
+        return lit
+    i, j = selected
+    m, n = step.product.shape
+    if not (0 <= i < m and 0 <= j < n):
+        return lit  # a stale pick (the sizes changed): nothing lights up
+    block, row, col = boxes.block, boxes.row, boxes.col
+    here = (row == i) & (col == j)
+    lit |= (block == "result") & here
+    if step.left is not None:
+        lit |= ((block == "left") & (row == i)) | ((block == "right") & (col == j)) | (
+            (block == "product") & here)
+    elif step.op.name in ("softmax", "layernorm"):  # each result cell depends on its whole column
+        lit |= (block == "product") & (col == j)
+    else:
+        lit |= (block == "product") & here
+    return lit
+
+
+def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
+    """The tooltip of each box: the dot product for a product cell, the op for a result cell."""
+    out = [f"{p} [{r + 1}, {c + 1}] = {t}" if t else ""
+           for p, r, c, t in zip(boxes.part, boxes.row, boxes.col, boxes.text)]
+    op = step.op
+    has_result = step.result is not None and step.product is not None and op.name != "none"
+    for k in np.flatnonzero(boxes.isin(("product", "result")) & ~boxes.blank):
+        r, c = int(boxes.row[k]), int(boxes.col[k])
+        if boxes.block[k] == "product" and step.is_multiply:
+            out[k] = dot_product_text(step, r, c, decimals)
+        elif boxes.block[k] == "result" and has_result:
+            src = fmt(step.product[r, c], decimals)
+            out[k] = (f"{op.label} of {src} = {boxes.text[k]}" if op.name in ("relu", "gelu", "scale")
+                      else f"{op.label}: {boxes.text[k]}")
+    return out
+
+
+def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) -> list[dict]:
+    """Each link as two rules (up the identity column, across to the row); the picked row's link bold."""
+    if not lay.links:
+        return []
+    picks = [c - a for p, a, b in step.left.spans() if p.role == "identity" for c in range(a, b)]
+    quiet, active = [], []
+    for link, k in zip(lay.links, picks):
+        on = selected is not None and step.product is not None and selected[0] == k
+        style = ({"colour": PALETTE["highlight"], "sw": 3.0, "op": 1.0} if on
+                 else {"colour": PALETTE["identity"], "sw": 1.6, "op": 0.8})
+        (ax, ay), (bx, by), (cx, cy) = link.points
+        (active if on else quiet).extend([{"x": ax, "y": ay, "x2": bx, "y2": by, **style},
+                                          {"x": bx, "y": by, "x2": cx, "y2": cy, **style}])
+    return quiet + active
+
+
+def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | None = None,
+               blank: set[tuple[str, int, int]] | None = None, width: float | None = None,
+               cell_size: float | None = None, tooltips: bool = True) -> ByHandChart:
+    """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
+
+    ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
+    right one, the cell itself, its result and the skip link that carries row i (element-wise
+    softmax/LayerNorm: the product's whole column j); a pick outside the product is ignored.
+    ``blank`` holds (block, row, col) cells drawn empty (practice). ``width`` (px) shrinks the
+    cells to fit (down to 30 px, fonts never below 13 px); ``cell_size`` (px) fixes them.
+    The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
+    boxes, block ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
+
+    >>> from byhand import residual_block, default_residual
+    >>> chart = step_chart(residual_block(**default_residual()).steps[3], selected=(0, 1))
+    >>> [p["name"] for p in chart.to_dict()["params"]]
+    ['cell']
+    """
+    lay = layout_step(step, blank)
+    boxes = _Boxes(lay, decimals)
+    lit = _lit(boxes, step, selected)
+    if tooltips:
+        boxes.detail = _details(boxes, step, decimals)
+    # the cells this step creates: its product and result (an element-wise step's product is its input)
+    created = boxes.isin(("product", "result") if step.left is not None else ("result",))
+    given = step.product is None and step.left is None  # its matrix's boxes take the picks
+    pick = boxes.isin(("given",) if given else ("product", "result"))
+    records = {"bh_boxes": boxes.records(lit, created, ~pick), "bh_picks": boxes.records(lit, created, pick)}
+    labels = _label_records(lay, dict(zip(boxes.part, boxes.role)))
+    x0, x1, _, _ = _bounds(boxes, labels, CELL)
+    longest = max((len(t) for t in boxes.text), default=1)
+    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
+    return _chart(boxes, records, labels, _link_segments(lay, step, selected), cell=cell, font=font,
+                  selectable=True, pick_block="given" if given else "product",
+                  selected=selected if lit.any() else None)
+
+
+def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
+                 highlight: set[tuple[int, int]] | None = None,
+                 marks: dict[tuple[int, int], str] | None = None, width: float | None = None,
+                 cell_size: float | None = None, selectable: bool = True) -> ByHandChart:
+    """One labelled matrix: given inputs, an output, a side of the compare view.
+
+    ``highlight`` holds (i, j) cells to emphasise; ``marks`` maps (i, j) to a short text drawn
+    under the value (e.g. the difference ``+2``). ``selectable`` (default) adds the point
+    selection ``"cell"`` (block ``"given"``) so that ``on_select`` works on it too.
+
+    >>> import numpy as np
+    >>> spec = matrix_chart("X", np.array([[1, 2]], dtype=object), marks={(0, 1): "+2"}).to_dict()
+    >>> spec["hconcat"][0]["width"] > 0
+    True
+    """
+    m = np.asarray(m) if not isinstance(m, np.ndarray) else m
+    if m.ndim == 1:
+        m = m.reshape(-1, 1)
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    lay = layout_matrix(name, m, role)
+    boxes = _Boxes(lay, decimals)
+    hl = highlight or set()
+    lit = np.array([(r, c) in hl for r, c in zip(boxes.row.tolist(), boxes.col.tolist())], dtype=bool)
+    boxes.detail = [f"{name} [{r + 1}, {c + 1}] = {t}" for r, c, t in zip(boxes.row, boxes.col, boxes.text)]
+    longest = max((len(t) for t in boxes.text), default=1)
+    if marks:  # the value moves up to make room for its mark
+        boxes.mark = [marks.get((r, c), "") for r, c in zip(boxes.row.tolist(), boxes.col.tolist())]
+        boxes.ty = boxes.y + 0.36
+        longest = max(longest, max(len(t) for t in boxes.mark))
+    everything = np.ones(len(boxes), dtype=bool)
+    created = np.zeros(len(boxes), dtype=bool)
+    key = "bh_picks" if selectable else "bh_boxes"
+    records = {key: boxes.records(lit, created, everything)}
+    labels = _label_records(lay, {name: role})
+    x0, x1, _, _ = _bounds(boxes, labels, CELL)
+    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
+    if marks and not cell_size:
+        cell = max(cell, 44)
+    return _chart(boxes, records, labels, [], cell=cell, font=font, selectable=selectable,
+                  pick_block="given")
+
+
+def cell_center(chart: ByHandChart, block: str, row: int, col: int) -> tuple[float, float]:
+    """Where box (block, row, col) of a drawing is, in px from the chart's top-left corner.
+
+    For browser tests: click the chart element at this offset to pick the cell.
+
+    >>> from byhand import residual_block, default_residual
+    >>> chart = step_chart(residual_block(**default_residual()).steps[0], cell_size=40)
+    >>> cell_center(chart, "given", 0, 0)
+    (30.0, 30.0)
+    """
+    geo = chart.geometry
+    for records in chart.data.values():
+        for r in records:
+            if r.get("block") == block and r.get("row") == row and r.get("col") == col:
+                return (PAD + (r["x"] + 0.5 - geo["x0"]) * geo["cell"],
+                        PAD + (r["y"] + 0.5 - geo["y0"]) * geo["cell"])
+    raise KeyError((block, row, col))
+
+
+def selected_cell(event, *, with_block: bool = False):
+    """The picked cell ``(row, col)`` from the value ``st.altair_chart(..., on_select="rerun")``
+    returns, or None when nothing is picked. ``with_block=True`` gives ``(block, row, col)``.
+
+    Streamlit reports a point selection as ``event.selection["cell"]``: a list of dicts of
+    the selection's fields (``block``, ``row``, ``col``); an empty dict or list when nothing
+    is picked.
+
+    >>> selected_cell({"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}})
+    (1, 2)
+    >>> selected_cell({"selection": {"cell": {}}}) is None
+    True
+    """
+    if event is None:
+        return None
+    try:
+        selection = event["selection"] if hasattr(event, "keys") else event.selection
+        picks = selection["cell"] if "cell" in selection else None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if isinstance(picks, dict):  # tolerate {"row": [1], "col": [2]} too
+        picks = [{k: (v[0] if isinstance(v, list) and v else v) for k, v in picks.items()}] if picks else []
+    if not picks:
+        return None
+    pick = picks[-1]
+    try:
+        row, col = int(pick["row"]), int(pick["col"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (pick.get("block"), row, col) if with_block else (row, col)
+
+
+# ---------------------------------------------------------------- LaTeX and plain text
+
+_SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def _tex_word(match: re.Match) -> str:
+    word = match.group(0)
+    short = re.fullmatch(r"([A-Za-z])(\d+|[a-z])", word)
+    if short:
+        return f"{short.group(1)}_{{{short.group(2)}}}"
+    return rf"\mathrm{{{word}}}" if len(word) > 1 else word
+
+
+def _tex_name(name: str) -> str:
+    r"""A matrix name in TeX: ``W2`` → ``W_{2}``, ``K₁ᵀ`` → ``K_{1}^{\top}``, ``X̂`` → ``\hat{X}``."""
+    s = re.sub(r"(?<![A-Za-z0-9\\])[A-Za-z][A-Za-z0-9]*", _tex_word, name)
+    s = re.sub(r"([A-Z])\u0302", r"\\hat{\1}", s).replace("Ŷ", r"\hat{Y}")
+    s = re.sub(r"[₀-₉]+", lambda m: "_{" + m.group(0).translate(_SUBSCRIPT) + "}", s)
+    return (s.replace("ᵀ", r"^{\top}").replace("·", r" \cdot ").replace("|", r"\,|\,")
+            .replace("√", r"\surd ").replace("×", r"\times "))
+
+
+def _tex_num(v, decimals: int) -> str:
+    if v is None:
+        return r"\square"
+    if isinstance(v, Fraction) and v.denominator != 1:
+        sign = "-" if v < 0 else ""
+        return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+    return fmt(v, decimals, minus="-")
+
+
+def _tex_op(op: Op) -> str:
+    if op.name in ("relu", "gelu"):
+        return rf"\mathrm{{{op.label}}}"
+    if op.name == "scale":
+        s = re.sub(r"(\d+)/√(\d+)", r"\\tfrac{\1}{\\sqrt{\2}}", op.label)
+        s = re.sub(r"(\d+)/(\d+)", r"\\tfrac{\1}{\2}", s)
+        return s.replace("×", r"\times ").replace("√", r"\surd ")
+    return rf"\text{{{op.label}}}"
+
+
+def _blank_of(blank, block: str):
+    return {(r, c) for b, r, c in (blank or ()) if b == block}
+
+
+def _tex_rows(values: np.ndarray, decimals: int, hidden: set, sep_rows: set[int]) -> str:
+    rows = []
+    for r in range(values.shape[0]):
+        cells = " & ".join(_tex_num(None if (r, c) in hidden else values[r, c], decimals)
+                           for c in range(values.shape[1]))
+        rows.append((r"\hline " if r in sep_rows else "") + cells)
+    return r" \\ ".join(rows)
+
+
+def _tex_stacked(st: Stacked, decimals: int, hidden: set) -> str:
+    spans = st.spans()
+    if st.axis == 1:
+        spec = "|".join("c" * p.shape[1] for p, _, _ in spans)
+        sep = set()
+    else:
+        spec = "c" * st.shape[1]
+        sep = {a for _, a, _ in spans[1:]}
+    body = _tex_rows(st.values, decimals, hidden, sep)
+    return (rf"\underset{{{_tex_name(st.name)}}}{{\left[\begin{{array}}{{{spec}}}{body}"
+            rf"\end{{array}}\right]}}")
+
+
+def _tex_matrix(m: np.ndarray | None, shape: tuple[int, int], name: str, decimals: int, hidden: set) -> str:
+    if m is None:
+        m = np.full(shape, None, dtype=object)
+        hidden = {(r, c) for r in range(shape[0]) for c in range(shape[1])}
+    body = _tex_rows(m, decimals, hidden, set())
+    return rf"\underset{{{_tex_name(name)}}}{{\begin{{bmatrix}}{body}\end{{bmatrix}}}}"
+
+
+def step_latex(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | None = None) -> str:
+    r"""The step as one LaTeX string for ``st.latex`` (KaTeX): left · right = product → result.
+
+    Stacked parts are split by ``|`` columns or ``\hline`` rows, fractions are ``\tfrac``,
+    ``blank`` cells are ``\square``.
+
+    >>> from byhand import residual_block
+    >>> print(step_latex(residual_block([[1, -1]], [[2]], [0], [[1]], [['1/2']]).steps[0]))
+    X = \begin{bmatrix}1 & -1\end{bmatrix}
+    """
+    if step.left is None and step.product is None:  # given
+        body = _tex_rows(step.result, decimals, _blank_of(blank, "given"), set())
+        return rf"{_tex_name(step.name)} = \begin{{bmatrix}}{body}\end{{bmatrix}}"
+    out = []
+    if step.left is not None:
+        out.append(_tex_stacked(step.left, decimals, _blank_of(blank, "left")))
+        out.append(r"\cdot")
+        out.append(_tex_stacked(step.right, decimals, _blank_of(blank, "right")))
+        shape = (step.left.shape[0], step.right.shape[1])
+        pname = step.product_name or "?"
+        if step.product is not None and step.op.name == "none" and step.name != pname:
+            pname = f"{step.name} = {pname}"
+        out += ["=", _tex_matrix(step.product, shape, pname, decimals, _blank_of(blank, "product"))]
+    else:
+        out.append(_tex_matrix(step.product, step.product.shape, step.product_name, decimals,
+                               _blank_of(blank, "product")))
+    if step.product is not None and step.op.name != "none" and step.result is not None:
+        out += [rf"\xrightarrow{{{_tex_op(step.op)}}}",
+                _tex_matrix(step.result, step.result.shape, step.name, decimals, _blank_of(blank, "result"))]
+    return " ".join(out)
+
+
+def _text_row(values, r: int, decimals: int, hidden: set, cuts: list[int]) -> str:
+    cells = []
+    for c in range(values.shape[1]):
+        if c in cuts:
+            cells.append("|")
+        cells.append("?" if (r, c) in hidden else fmt(values[r, c], decimals))
+    return " ".join(cells)
+
+
+def _text_stacked(st: Stacked, decimals: int, hidden: set) -> list[str]:
+    rows, cols = st.shape
+    lines = [f"{st.name} ({rows}×{cols}):"]
+    if st.axis == 1:
+        cuts = [a for _, a, _ in st.spans()[1:]]
+        if len(st.parts) > 1:
+            lines[0] = f"{st.name} ({rows}×{cols}), parts {' | '.join(p.name for p in st.parts)}:"
+        lines += [f"  row {r + 1}: {_text_row(st.values, r, decimals, hidden, cuts)}" for r in range(rows)]
+    else:
+        for p, a, b in st.spans():
+            lines += [f"  {p.name} row {r - a + 1}: {_text_row(st.values, r, decimals, hidden, [])}"
+                      for r in range(a, b)]
+    return lines
+
+
+def _text_matrix(m: np.ndarray | None, shape: tuple[int, int], name: str, decimals: int,
+                 hidden: set) -> list[str]:
+    if m is None:
+        return [f"{name} ({shape[0]}×{shape[1]}): not computed yet."]
+    return [f"{name} ({shape[0]}×{shape[1]}):"] + [
+        f"  row {r + 1}: {_text_row(m, r, decimals, hidden, [])}" for r in range(shape[0])]
+
+
+def step_text(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | None = None) -> str:
+    """The step in plain text (screen readers, a text view): a sentence, then each matrix row by row.
+
+    >>> from byhand import residual_block
+    >>> print(step_text(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]).steps[0]))
+    X (1×2):
+      row 1: 1 −1
+    """
+    if step.left is None and step.product is None:
+        return "\n".join(_text_matrix(step.result, step.result.shape, step.name, decimals,
+                                      _blank_of(blank, "given")))
+    has_op = step.op.name != "none" and step.result is not None and step.product is not None
+    lines = []
+    if step.left is not None:
+        shape = (step.left.shape[0], step.right.shape[1])
+        pname = step.product_name or "the product"
+        if step.product is None:
+            lines.append(f"Arrange {step.left.name} and {step.right.name}; their product "
+                         f"({shape[0]}×{shape[1]}) comes next.")
+        else:
+            lines.append(f"{step.left.name} times {step.right.name} gives {pname}"
+                         + (f"; {step.op.label} of it gives {step.name}." if has_op else
+                            (f" = {step.name}." if step.name != pname else ".")))
+        lines += _text_stacked(step.left, decimals, _blank_of(blank, "left"))
+        lines += _text_stacked(step.right, decimals, _blank_of(blank, "right"))
+        lines += _text_matrix(step.product, shape, pname, decimals, _blank_of(blank, "product"))
+    else:
+        lines.append(f"{step.op.label} of {step.product_name} gives {step.name}.")
+        lines += _text_matrix(step.product, step.product.shape, step.product_name, decimals,
+                              _blank_of(blank, "product"))
+    if has_op:
+        lines += _text_matrix(step.result, step.result.shape, step.name, decimals, _blank_of(blank, "result"))
+    return "\n".join(lines)
