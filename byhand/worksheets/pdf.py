@@ -17,7 +17,7 @@ from ..practice import Exercise, make_exercise
 from ..walkthrough import Walkthrough
 from . import FONT_BOLD, FONT_REGULAR, box_fill
 
-__all__ = ["worksheet_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
+__all__ = ["worksheet_pdf", "answer_key_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
            "check_options"]
 
 PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
@@ -252,4 +252,15 @@ def worksheet_pdf(ex: Exercise | Walkthrough, kind: str = "practice", answers: b
     add_worksheet(pdf, ex, kind, decimals)
     if answers:
         add_key(pdf, ex, kind, decimals)
+    return bytes(pdf.output())
+
+
+def answer_key_pdf(ex: Exercise | Walkthrough, kind: str = "practice", paper: str = "a4",
+                   decimals: int = 3) -> bytes:
+    """Only the answer key of one worksheet, as PDF bytes."""
+    check_options(kind, paper, decimals)
+    if isinstance(ex, Walkthrough):
+        ex = make_exercise(ex)
+    pdf = WorksheetPDF(paper)
+    add_key(pdf, ex, kind, decimals)
     return bytes(pdf.output())

@@ -1,0 +1,267 @@
+"""Practice by hand: fill in the blank cells of a seeded exercise, check them, get hints, download sheets.
+
+The exercise's code (block/seed/sizes/range/blank mode) is in the link (``?ex=residual/42``),
+so an exercise can be shared and reopened; a link that cannot be read gives a message and the
+default exercise. Typed answers live in keyed data editors, one per blank matrix.
+"""
+
+import secrets
+
+import pandas as pd
+import streamlit as st
+
+from byhand.blocks import BLOCKS
+from byhand.numbers import ByHandError, fmt
+from byhand.practice import ExerciseSpec, check_answers, hint
+from byhand.ui import drawing
+from byhand.ui.editors import md_escape
+
+NS = "practice"
+DEFAULT = ExerciseSpec("residual", 1)
+MAX_LINK_LEN = 200
+MODES = {"all": "Every computed cell", "last": "Only the last step", "share": "A random share"}
+MARK = {"correct": "✓", "wrong": "✗", "invalid": "?", "empty": "·"}
+ss = st.session_state
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def exercise(code: str):
+    """The exercise of a code (immutable, so one copy serves every session)."""
+    return ExerciseSpec.parse(code).exercise()
+
+
+def show_exercise_controls(spec: ExerciseSpec) -> None:
+    """Point the difficulty controls at an exercise (before they are drawn, or in a callback)."""
+    ss[f"{NS}.block"] = spec.block
+    for name, v in spec.sizes.items():
+        ss[f"{NS}.size.{spec.block}.{name}"] = v
+    ss[f"{NS}.high"] = min(max(abs(spec.low), abs(spec.high), 1), 9)
+    ss[f"{NS}.negatives"] = spec.low < 0
+    mode = spec.blank.split(":")[0]
+    ss[f"{NS}.blank"] = mode
+    if mode == "share":
+        ss[f"{NS}.share"] = min(max(round(float(spec.blank.split(":")[1]), 1), 0.1), 0.9)
+
+
+def open_exercise(spec: ExerciseSpec) -> None:
+    ss[f"{NS}.code"] = spec.code
+    ss[f"{NS}.checked"] = False
+    show_exercise_controls(spec)
+
+
+def from_link() -> None:
+    """Once per session: the exercise in the link, or the default one with a message."""
+    if f"{NS}.code" in ss:
+        return
+    raw = st.query_params.get("ex")
+    spec = DEFAULT
+    if raw is not None:
+        try:
+            if len(raw) > MAX_LINK_LEN:
+                raise ByHandError(f"it is {len(raw)} characters long.")
+            spec = ExerciseSpec.parse(raw)
+        except ByHandError as e:
+            ss[f"{NS}.link_error"] = (f"The exercise in the link ({raw[:60]!r}) cannot be read: {e} "
+                                      f"Showing the exercise {DEFAULT.code} instead.")
+    open_exercise(spec)
+
+
+def new_exercise() -> None:
+    """The "New exercise" button: the chosen block and difficulty with a fresh seed."""
+    ss.pop(f"{NS}.error", None)
+    block = ss[f"{NS}.block"]
+    high = ss[f"{NS}.high"]
+    mode = ss[f"{NS}.blank"] or "all"
+    try:
+        sizes = {name: ss.get(f"{NS}.size.{block}.{name}", d)
+                 for name, (d, _, _) in BLOCKS[block].sizes.items()}
+        if not isinstance(high, int) or not 1 <= high <= 9:
+            raise ByHandError(f"the largest value must be a whole number from 1 to 9, not {high!r}.")
+        spec = ExerciseSpec(block, secrets.randbelow(1_000_000), sizes, -high if ss[f"{NS}.negatives"] else 0,
+                            high, mode if mode != "share" else f"share:{ss[f'{NS}.share']}")
+    except ByHandError as e:
+        ss[f"{NS}.error"] = str(e)
+        return
+    open_exercise(spec)
+
+
+def difficulty_controls() -> None:
+    c_block, c_mode, c_share = st.columns([2, 2, 1])
+    block = c_block.selectbox("Block", list(BLOCKS), format_func=lambda b: BLOCKS[b].label,
+                              key=f"{NS}.block")
+    c_mode.segmented_control("Blank cells", list(MODES), format_func=MODES.get, key=f"{NS}.blank")
+    ss.setdefault(f"{NS}.share", 0.5)
+    c_share.slider("Share", 0.1, 0.9, step=0.1, key=f"{NS}.share", disabled=ss.get(f"{NS}.blank") != "share")
+    sizes = BLOCKS[block].sizes
+    cols = st.columns(len(sizes) + 2)
+    for col, (name, (default, low, high)) in zip(cols, sizes.items()):
+        key = f"{NS}.size.{block}.{name}"
+        if key not in ss:
+            ss[key] = default
+        col.number_input(name.capitalize(), min_value=1, step=1, key=key, help=f"from {low} to {high}")
+    cols[-2].number_input("Largest value", min_value=1, step=1, key=f"{NS}.high",
+                          help="Random values lie within ± this (1 to 9)")
+    cols[-1].checkbox("Negative values", key=f"{NS}.negatives")
+    st.button("New exercise", key=f"{NS}.new", on_click=new_exercise, type="primary",
+              icon=":material/casino:")
+    if f"{NS}.error" in ss:
+        st.error(f"{md_escape(ss[f'{NS}.error'])}  \nThe current exercise stays.", icon=":material/error:")
+
+
+def answer_frame(values, blank_cells: set[tuple[int, int]]) -> pd.DataFrame:
+    """The matrix as text: given cells printed, blank cells empty."""
+    m, n = values.shape
+    return pd.DataFrame([["" if (i, j) in blank_cells else fmt(values[i, j], 3, minus="-") for j in range(n)]
+                         for i in range(m)], columns=[str(j + 1) for j in range(n)],
+                        index=[str(i + 1) for i in range(m)])
+
+
+def marks_frame(values, cells, score) -> pd.DataFrame:
+    """✓ / ✗ / ? / · per blank cell, empty elsewhere."""
+    m, n = values.shape
+    grid = [[""] * n for _ in range(m)]
+    for c in cells:
+        grid[c.row][c.col] = MARK[score.verdicts[c.key].status]
+    return pd.DataFrame(grid, columns=[str(j + 1) for j in range(n)], index=[str(i + 1) for i in range(m)])
+
+
+def colour(v: str) -> str:
+    return {"✓": "background-color: #bbf7d0", "✗": "background-color: #fecaca",
+            "?": "background-color: #fde68a"}.get(v, "")
+
+
+def step_editors(ex, k: int, code: str, checked: bool, score) -> dict:
+    """The data editors of one step's blank cells; returns cell key → typed text."""
+    step = ex.walkthrough.steps[k]
+    typed = {}
+    for block, values, name in (("product", step.product, step.product_name or step.name),
+                                ("result", step.result, step.name)):
+        cells = [c for c in ex.cells_of(k) if c.block == block]
+        if not cells:
+            continue
+        blank_cells = {(c.row, c.col) for c in cells}
+        frame = answer_frame(values, blank_cells)
+        left, right = st.columns(2) if checked else (st.container(), None)
+        with left:
+            st.markdown(f"**Your {md_escape(name)}**" + ("" if len(blank_cells) == values.size else
+                                                        " (the filled cells are given)"))
+            edited = st.data_editor(
+                frame, key=f"{NS}.{code}.{k}.{block}", num_rows="fixed",
+                column_config={c: st.column_config.TextColumn(c, width="small") for c in frame.columns})
+        for c in cells:
+            v = edited.iat[c.row, c.col] if c.row < len(edited) and c.col < edited.shape[1] else None
+            typed[c.key] = None if v is None else str(v)
+        if checked:
+            with right:
+                st.markdown("**Checked**")
+                st.dataframe(marks_frame(values, cells, score(typed)).style.map(colour))
+    return typed
+
+
+def results(ex, typed: dict) -> None:
+    score = check_answers(ex, typed)
+    st.metric("Score", f"{score.correct} / {score.total}")
+    st.progress(score.correct / max(score.total, 1))
+    if score.correct == score.total:
+        st.success("Every cell is right. Well done!", icon=":material/celebration:")
+        return
+    problems = [(c, score.verdicts[c.key]) for c in ex.cells if score.verdicts[c.key].status != "correct"]
+    invalid = [(c, v) for c, v in problems if v.status == "invalid"]
+    for c, v in invalid:
+        st.warning(md_escape(f"{c.where}: {v.message}"), icon=":material/warning:")
+    empty = sum(v.status == "empty" for _, v in problems)
+    if empty:
+        st.info(f"{empty} cell{'s are' if empty > 1 else ' is'} not filled in yet.")
+    wrong = [c for c, v in problems if v.status == "wrong"]
+    if wrong:
+        with st.expander(f"Hints for the {len(wrong)} wrong cell{'s' if len(wrong) > 1 else ''}",
+                         expanded=True, icon=":material/lightbulb:"):
+            for c in wrong[:30]:
+                st.markdown(f"- **{md_escape(c.where)}**: {md_escape(hint(ex, c))}")
+            if len(wrong) > 30:
+                st.caption(f"… and {len(wrong) - 30} more.")
+
+
+def downloads(ex, code: str) -> None:
+    from byhand.worksheets.gif import walkthrough_gif
+    from byhand.worksheets.pdf import answer_key_pdf, worksheet_pdf
+    from byhand.worksheets.xlsx import worksheet_xlsx
+
+    stem = "byhand-" + code.replace("/", "-").replace(":", "")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.download_button("Worksheet (PDF)", data=lambda: worksheet_pdf(ex, "practice"), file_name=f"{stem}.pdf",
+                       mime="application/pdf", key=f"{NS}.dl.pdf", on_click="ignore",
+                       icon=":material/picture_as_pdf:")
+    c2.download_button("Spreadsheet (XLSX)", data=lambda: worksheet_xlsx(ex, "practice"),
+                       file_name=f"{stem}.xlsx", key=f"{NS}.dl.xlsx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table:", help="Live formulas and a self-check cell for each blank")
+    c3.download_button("Answer key (PDF)", data=lambda: answer_key_pdf(ex, "practice"),
+                       file_name=f"{stem}-key.pdf", mime="application/pdf", key=f"{NS}.dl.key",
+                       on_click="ignore", icon=":material/key:")
+    c4.download_button("GIF for slides", data=lambda: walkthrough_gif(ex.walkthrough),
+                       file_name=f"{stem}.gif", mime="image/gif", key=f"{NS}.dl.gif", on_click="ignore",
+                       icon=":material/animated_images:")
+
+
+def class_pack_panel(code: str) -> None:
+    from byhand.worksheets.pack import MAX_VARIANTS, class_pack, variant_specs
+
+    with st.expander("Class pack: many variants with answer keys", icon=":material/groups:"):
+        c1, c2, c3 = st.columns(3)
+        n = c1.number_input("Variants", min_value=1, value=30, step=1, key=f"{NS}.variants",
+                            help=f"1 to {MAX_VARIANTS}; seeds follow this exercise's seed")
+        fmt_ = c2.selectbox("Format", ["pdf", "xlsx", "zip"], key=f"{NS}.pack_format")
+        answers = c3.checkbox("Answer keys at the end", value=True, key=f"{NS}.pack_answers")
+        spec = ExerciseSpec.parse(code)
+        try:
+            variant_specs(spec, int(n))
+        except ByHandError as e:
+            st.error(md_escape(e), icon=":material/error:")
+            return
+        st.download_button(f"Class pack of {int(n)} ({fmt_.upper()})",
+                           data=lambda: class_pack(spec, int(n), fmt_, answers=answers),
+                           file_name=f"byhand-pack-{spec.block}-{spec.seed}.{fmt_}", key=f"{NS}.dl.pack",
+                           on_click="ignore", icon=":material/download:")
+
+
+st.title("Practice by hand")
+st.markdown("Fill in the empty cells, press **Check**, and use the hints. Type fractions as `1/3`.")
+from_link()
+if f"{NS}.link_error" in ss:
+    st.warning(md_escape(ss.pop(f"{NS}.link_error")), icon=":material/link_off:")
+with st.container(border=True):
+    difficulty_controls()
+
+code = ss[f"{NS}.code"]
+try:
+    ex = exercise(code)
+except ByHandError as e:  # cannot happen for codes made here; keep the page alive regardless
+    st.error(md_escape(e))
+    open_exercise(DEFAULT)
+    code, ex = DEFAULT.code, exercise(DEFAULT.code)
+if st.query_params.get("ex") != code:
+    st.query_params["ex"] = code
+
+wt = ex.walkthrough
+st.markdown(f"**{md_escape(wt.title)}** · exercise `{code}` · {len(ex.cells)} cells to fill in · "
+            "share the link to share the exercise")
+checked = ss.get(f"{NS}.checked", False)
+blanks = ex.blanks()
+typed: dict = {}
+for k, step in enumerate(wt.steps):
+    st.subheader(f"Step {k + 1}: {step.title}", anchor=False)
+    st.markdown(step.caption)
+    if step.note:
+        st.caption(f":material/info: {step.note}")
+    st.altair_chart(drawing.step_chart(step, blank=blanks.get(k)), width="content")
+    typed.update(step_editors(ex, k, code, checked, lambda t, k=k: check_answers(ex, t)))
+
+st.divider()
+st.button("Check", key=f"{NS}.check", type="primary", icon=":material/task_alt:",
+          on_click=lambda: ss.__setitem__(f"{NS}.checked", True))
+if checked:
+    results(ex, typed)
+st.subheader("Downloads", anchor=False)
+downloads(ex, code)
+class_pack_panel(code)

@@ -1,0 +1,141 @@
+"""The practice page with AppTest: links, new exercises, typed answers, checking, hints, downloads."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from byhand.numbers import fmt
+from byhand.practice import ExerciseSpec
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "practice.py")
+NS = "practice"
+
+
+def app(link: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    if link is not None:
+        at.query_params["ex"] = link
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def code_of(at: AppTest) -> str:
+    return at.session_state[f"{NS}.code"]
+
+
+def type_answers(at: AppTest, ex, answers: dict) -> None:
+    """Preset each blank matrix's data editor with typed text, as a learner's edits."""
+    code = ex.code
+    edits: dict = {}
+    for c in ex.cells:
+        if c.key in answers:
+            key = f"{NS}.{code}.{c.step}.{c.block}"
+            edits.setdefault(key, {}).setdefault(c.row, {})[str(c.col + 1)] = answers[c.key]
+    for key, rows in edits.items():
+        at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [i.value for i in at.info] + [s.value for s in at.success]
+    return "\n".join(parts).replace("\\", "")  # markdown escapes removed
+
+
+def test_the_link_opens_the_exercise():
+    at = app("encoder/7/last")
+    assert code_of(at) == "encoder/7/last"
+    assert "encoder/7/last" in str(at.query_params["ex"])
+    assert at.session_state[f"{NS}.block"] == "encoder"
+    assert at.session_state[f"{NS}.blank"] == "last"
+
+
+def test_no_link_gives_the_default_exercise_and_writes_the_link():
+    at = app()
+    assert code_of(at) == "residual/1"
+    assert "residual/1" in str(at.query_params["ex"])
+
+
+@pytest.mark.parametrize("link", ["residual/abc", "nope/3", "residual/1/99x1x1", "x" * 500,
+                                  "residual/1/5..1", "residual/1/share:7"])
+def test_a_tampered_link_gives_a_message_and_the_default(link):
+    at = app(link)
+    assert code_of(at) == "residual/1"
+    assert any("cannot be read" in w.value for w in at.warning)
+
+
+def test_full_round_type_check_hint_download():
+    at = app("residual/5")
+    ex = ExerciseSpec.parse("residual/5").exercise()
+    right = {c.key: fmt(c.answer, minus="-") for c in ex.cells}
+    wrong_cell, zero_cell, empty_cell = ex.cells[0], ex.cells[1], ex.cells[2]
+    answers = dict(right)
+    answers[wrong_cell.key] = str(int(wrong_cell.answer) + 1)
+    answers[zero_cell.key] = "1/0"
+    del answers[empty_cell.key]
+    type_answers(at, ex, answers)
+    at.run()
+    assert not at.exception
+    at.button(key=f"{NS}.check").click().run()
+    assert not at.exception
+    n = len(ex.cells)
+    assert at.metric[0].value == f"{n - 3} / {n}"
+    page = texts(at)
+    assert f"{zero_cell.where}: 1/0 is a fraction with a zero denominator" in page
+    assert "1 cell is not filled in yet" in page
+    assert any("Hints for the 1 wrong cell" in e.label for e in at.expander)
+    assert f"**{wrong_cell.where}**: Row {wrong_cell.row + 1} of" in page  # the hint names the row
+    # the typed answers are kept: fixing the three cells gives full marks
+    type_answers(at, ex, right)
+    at.run()
+    assert at.metric[0].value == f"{n} / {n}"
+    assert "Every cell is right" in texts(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    for want in ("Worksheet (PDF)", "Spreadsheet (XLSX)", "Answer key (PDF)", "GIF for slides"):
+        assert want in labels
+
+
+def test_new_exercise_changes_the_seed_and_the_link():
+    at = app("residual/5")
+    at.selectbox(key=f"{NS}.block").set_value("encoder")
+    at.run()
+    at.button(key=f"{NS}.new").click().run()
+    assert not at.exception
+    code = code_of(at)
+    assert code.startswith("encoder/") and code != "encoder/5"
+    assert code in str(at.query_params["ex"])
+    assert at.session_state[f"{NS}.checked"] is False
+
+
+def test_new_exercise_with_last_step_blank():
+    at = app("residual/5")
+    at.session_state[f"{NS}.blank"] = "last"
+    at.run()
+    at.button(key=f"{NS}.new").click().run()
+    assert code_of(at).endswith("/last")
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("size.residual.features", 99, "features must be a whole number from 1 to 8"),
+    ("high", 500, "largest value must be a whole number from 1 to 9"),
+])
+def test_absurd_sizes_give_a_message_and_keep_the_exercise(key, value, words):
+    at = app("residual/5")
+    at.number_input(key=f"{NS}.{key}").set_value(value)
+    at.run()
+    at.button(key=f"{NS}.new").click().run()
+    assert not at.exception
+    assert code_of(at) == "residual/5"
+    assert any(words in e.value for e in at.error)
+
+
+def test_absurd_variant_counts_give_a_message():
+    at = app("residual/5")
+    at.number_input(key=f"{NS}.variants").set_value(5000)
+    at.run()
+    assert not at.exception
+    assert any("variants must be a whole number from 1 to 200" in e.value for e in at.error)
+    at.number_input(key=f"{NS}.variants").set_value(3)
+    at.run()
+    assert "Class pack of 3 (PDF)" in [b.proto.label for b in at.get("download_button")]
