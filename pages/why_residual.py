@@ -1,0 +1,314 @@
+"""Why residual connections work: the Jacobian I + ∂F/∂x by hand, gradients at depth, plain vs residual."""
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from byhand import ByHandError
+from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
+from byhand.gradients import (
+    default_jacobian,
+    default_unrolled,
+    jacobian_walkthrough,
+    random_jacobian,
+    unrolled_walkthrough,
+)
+from byhand.superres import residual_image, to_uint8, upsample
+from byhand.ui import controls, share
+from byhand.ui.editors import (
+    ExampleSpec,
+    Size,
+    example_controls,
+    matrix_editors,
+    md_escape,
+    show_error,
+    valid_or_last,
+)
+
+NS = "why"
+SPEC = ExampleSpec(
+    NS, ("x", "W1", "b1", "W2", "b2", "delta"),
+    (Size("features", "Features (rows of x)", "d", 3, 1, 6),
+     Size("hidden", "Hidden size (rows of W1)", "h", 3, 1, 6)),
+    default_jacobian, random_jacobian)
+CAPTIONS = {"x": "one sample", "W1": "first layer", "b1": "its bias", "W2": "second layer", "b2": "its bias",
+            "delta": "δ = ∂L/∂y, the upstream gradient (a row)"}
+COLOURS = alt.Scale(domain=["plain", "residual"], range=["#D55E00", "#009E73"])  # the skip's green
+DEPTH_CHOICES = (1, 2, 4, 8, 16, 32, 64)
+TRAIN_DEFAULT = {"depths": (2, 8, 32), "width": 16, "steps": 300, "lr": 0.01, "optimizer": "adam",
+                 "task": "spirals", "branch": "1/sqrt(depth)"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def build(key: tuple, residual: bool = True):
+    """The Jacobian walkthrough of the example ``key`` (name → rows of text), cached."""
+    m = {name: [list(r) for r in rows] for name, rows in key}
+    return jacobian_walkthrough(m["x"], m["W1"], m["b1"], m["W2"], m["b2"], m["delta"], residual=residual)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def build_unrolled(blocks: int, residual: bool):
+    """The default unrolled example with its first ``blocks`` blocks."""
+    u = default_unrolled()
+    return unrolled_walkthrough(u["x0"], u["blocks"][:blocks], residual=residual)
+
+
+@st.cache_data(max_entries=32, show_spinner="Sending gradients through the stacks…")
+def norms(width, depth, init, branch, draws, gain):
+    """Gradient norms per block (cached per setting)."""
+    return gradient_norms(width=width, depth=depth, init=init, branch=branch, draws=draws, gain=gain)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def train_one(depth: int, width: int, steps: int, lr: float, optimizer: str, task: str, branch: str):
+    """The plain and the residual net of one depth, trained (cached per setting)."""
+    return train_stacks(depths=(depth,), width=width, steps=steps, lr=lr, optimizer=optimizer, task=task,
+                        branch=branch)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def sr_images(factor: int, method: str):
+    return residual_image(96, factor, method)
+
+
+def as_key(rows: dict) -> tuple:
+    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
+
+
+def power(v: float | None) -> str:
+    """10^v as text: ``10^−3,012`` for huge exponents, a plain number when it is moderate."""
+    if v is None or not math.isfinite(v):
+        return "0 (every unit off)"
+    if -3 <= v <= 4:
+        return f"{10 ** v:.3g}"
+    return f"10^{round(v):,}".replace("-", "−")
+
+
+# ------------------------------------------------------------------ the page
+
+st.title("Why residual connections work")
+st.markdown(
+    "Backpropagation multiplies the gradient by **one Jacobian per layer**. A product of many "
+    "matrices shrinks to nothing or blows up unless each factor stays close to the identity. A residual "
+    "block `y = x + F(x)` has Jacobian **`I + ∂F/∂x`**: when `∂F/∂x` is small it *is* close to `I`, so "
+    "the error signal gets through, and the input reaches the output directly.")
+
+tab_hand, tab_unrolled, tab_image, tab_depth, tab_train = st.tabs(
+    ["The Jacobian by hand", "Unrolled", "Residual image", "Gradients at depth",
+     "Plain vs residual training"])
+
+# ------------------------------------------------------------------ 1. the Jacobian by hand
+with tab_hand:
+    for message in share.restore_once(SPEC):
+        st.warning(md_escape(message), icon=":material/link_off:")
+    st.markdown(
+        "The residual walkthrough's block before its final ReLU, for **one sample** x: "
+        "`F(x) = W2·ReLU(W1·x + b1) + b2`. The chain rule gives `∂F/∂x = W2·diag(ReLU′(W1·x + b1))·W1`, "
+        "and the skip adds `I`. Then the backprop rule `δ⁽ˡ⁾ = δ⁽ˡ⁺¹⁾·(I + ∂F/∂x)` for an upstream "
+        "gradient δ, beside the plain block's `δ·∂F/∂x`. The default is the residual page's block at "
+        "its second sample.")
+    stage = st.container()
+    with st.expander("Edit the example: x, W1, b1, W2, b2, δ and the sizes", icon=":material/edit:"):
+        size_error = example_controls(SPEC)
+        edited = matrix_editors(SPEC, captions=CAPTIONS)
+    skip = st.session_state.get(f"{NS}.skip", True)
+    rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r), skip))
+    error = size_error or error
+    key = as_key(rows)
+    wt = build(key, skip)
+    url = share.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
+                               st.session_state[f"{NS}.seed"], rows)
+    with stage:
+        if error is not None:
+            show_error(error)
+        st.toggle("With the skip connection (I + ∂F/∂x)", value=True, key=f"{NS}.skip",
+                  help="Off: the plain block, whose Jacobian is ∂F/∂x alone.")
+
+        def show(step, k):
+            controls.step_view(NS, step, k, len(wt.steps))
+            share.sync_url({**url, "step": str(k + 1)})
+
+        controls.step_player(NS, wt, show)
+        if wt.params["kinks"]:
+            st.info(f"A pre-activation is exactly 0 (row {', '.join(map(str, wt.params['kinks']))} of z): "
+                    "ReLU has no slope there; this page, like PyTorch, takes ReLU′(0) = 0.",
+                    icon=":material/info:")
+
+# ------------------------------------------------------------------ 2. unrolled
+with tab_unrolled:
+    st.markdown(
+        "Stack residual blocks and write out what they add: `x_L = x_0 + F_1(x_0) + F_2(x_1) + … + "
+        "F_L(x_{L−1})`. Every block adds its F to a running sum that starts at the input, so `x_0` reaches "
+        "the output through identities alone, and `∂x_L/∂x_0 = I + (terms from the F's)`: there is always "
+        "an `I` for the gradient to flow through.")
+    c1, c2 = st.columns(2)
+    n_blocks = c1.segmented_control("Blocks", [1, 2, 3], default=3, key=f"{NS}.unrolled.blocks")
+    unrolled_skip = c2.toggle("With skip connections", value=True, key=f"{NS}.unrolled.skip")
+    uw = build_unrolled(n_blocks or 3, unrolled_skip)
+    st.session_state.setdefault(controls.step_key(f"{NS}.unrolled"), 1)
+    controls.step_player(f"{NS}.unrolled", uw, lambda step, k: controls.step_view(
+        f"{NS}.unrolled", step, k, len(uw.steps)))
+
+# ------------------------------------------------------------------ 3. the residual image
+with tab_image:
+    st.markdown(
+        "Residual learning with an image: shrink a picture, blow it up again, and the result is already "
+        "close to the original. A super-resolution network with a skip connection only has to learn the "
+        "**difference**, the residual image: small, mostly zero, just edges and fine detail.")
+    c1, c2 = st.columns(2)
+    factor = c1.segmented_control("Shrink by", [2, 4, 8], default=4, key=f"{NS}.sr.factor",
+                                  format_func=lambda f: f"{f}×")
+    method = c2.segmented_control("Blow up with", ["bilinear", "nearest"], default="bilinear",
+                                  key=f"{NS}.sr.method")
+    sr = sr_images(factor or 4, method or "bilinear")
+    zoom = 3
+
+    def big(img):
+        return np.repeat(np.repeat(to_uint8(img), zoom, axis=0), zoom, axis=1)
+
+    cols = st.columns(4)
+    f = sr["factor"]
+    cols[0].image(big(sr["high"]), caption="High resolution: the target (96×96)")
+    cols[1].image(big(upsample(sr["low"], f, "nearest")), caption=f"Low resolution: {96 // f}×{96 // f}")
+    cols[2].image(big(sr["upsampled"]), caption=f"Blown up again ({sr['method']}): the skip connection")
+    cols[3].image(big(sr["residual_view"]),
+                  caption="Residual = high − blown up: what the network learns (grey is 0)")
+    s = sr["stats"]
+    st.caption(f"The residual holds {s['energy']:.1%} of the image's energy (sum of squares); "
+               f"{s['small']:.0%} of its pixels change by less than 0.05 (of 1). Output = blown-up input "
+               "+ residual: the network's skip connection carries the blown-up image, its layers add the "
+               "detail.")
+
+# ------------------------------------------------------------------ 4. gradients at depth
+with tab_depth:
+    st.markdown(
+        "The gradient's size at every block of a **plain** stack `x ← ReLU(W2·ReLU(W1·x))` and a "
+        "**residual** stack `x ← x + α·W2·ReLU(W1·x)` with the *same* random weights, starting from a "
+        "gradient of size 1 at the top. Computed in log space (renormalised after every block), so depth "
+        "10,000 does not overflow. Lines: the mean over the draws of log10 ‖∂L/∂x‖; bands: the lowest to "
+        "the highest draw.")
+    c = st.columns(6, vertical_alignment="bottom")
+    width = c[0].number_input("Width", value=32, step=1, key=f"{NS}.g.width", help="From 1 to 256")
+    depth = c[1].number_input("Depth (blocks)", value=1000, step=100, key=f"{NS}.g.depth",
+                              help="From 1 to 10,000")
+    init = c[2].selectbox("Initialisation", list(INITS), format_func=INITS.get, key=f"{NS}.g.init")
+    gain = c[3].number_input("Gain (for gain/√fan_in)", value=1.0, step=0.1, key=f"{NS}.g.gain",
+                             disabled=init != "gain", help="A number above 0, at most 1000")
+    branch = c[4].selectbox("Residual branch scale α", list(BRANCHES), index=1, format_func=BRANCHES.get,
+                            key=f"{NS}.g.branch")
+    draws = c[5].slider("Random draws", 1, 20, 5, key=f"{NS}.g.draws")
+    settings = (width, depth, init, branch, draws, gain if init == "gain" else 1.0)
+    g_error = None
+    try:
+        g = norms(*settings)
+        st.session_state[f"{NS}.g.valid"] = settings
+    except ByHandError as e:
+        g_error = e
+        g = norms(*st.session_state.get(f"{NS}.g.valid", (32, 1000, "he", "1/sqrt(depth)", 5, 1.0)))
+    if g_error is not None:
+        st.error(f"{md_escape(g_error)}  \nThe chart shows the last valid setting until this is fixed.",
+                 icon=":material/error:")
+    data = pd.DataFrame(g.chart_rows(points=500))
+    band = alt.Chart(data).mark_area(opacity=0.2).encode(
+        x=alt.X("layer:Q", title="block (0 = the input, right = the top)"),
+        y=alt.Y("low:Q", title="gradient norm ‖∂L/∂x‖ (log scale)",
+                axis=alt.Axis(labelExpr="'1e' + format(datum.value, 'd')")),
+        y2="high:Q", color=alt.Color("stack:N", scale=COLOURS, title="stack"))
+    line = alt.Chart(data).mark_line(strokeWidth=2.5).encode(
+        x="layer:Q", y="mean:Q", color=alt.Color("stack:N", scale=COLOURS),
+        tooltip=["stack", "layer", alt.Tooltip("mean:Q", format=".2f", title="mean log10 norm"),
+                 alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f"),
+                 alt.Tooltip("dead:Q", format=".0%", title="draws with every unit off")])
+    st.altair_chart((band + line).properties(height=380), width="stretch")
+    plain, res = g.summary("plain"), g.summary("residual")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Input gradient, plain (mean draw)", power(plain["mean"][0] if plain["dead"][0] < 1 else None))
+    m2.metric("Input gradient, residual (mean draw)", power(res["mean"][0]))
+    m3.metric("Residual activations at the top", power(g.summary("residual", "act")["mean"][-1]),
+              help="‖x_top‖ with ‖x_0‖ = 1: an unscaled residual stack's activations grow with depth.")
+    dead = plain["dead"][0]
+    if dead > 0:
+        st.warning(f"In {dead:.0%} of the draws the plain stack **died**: at some block every ReLU was "
+                   "off, so its output and every gradient below are exactly 0 (the line is drawn over the "
+                   "live draws only). Narrow plain stacks die: each unit is off half the time.",
+                   icon=":material/warning:")
+    st.markdown(
+        "**Reading it.** With He initialisation a plain stack keeps the gradient's *mean square* (the "
+        "variance-preserving idea), but the typical draw still drifts down and the band widens with depth: "
+        "each factor is random, and the spread of a product of random factors grows like √depth. With "
+        "α = 1 the residual stack explodes instead: each block multiplies the mean square by about "
+        "1 + 2 = 3. With α = 1/√depth each Jacobian is I plus a small term and the gradient stays within a "
+        "constant factor however deep the stack; a zero-initialised last layer (as ResNets do with their "
+        "last batch norm) makes every Jacobian exactly I at the start.")
+
+# ------------------------------------------------------------------ 5. training
+with tab_train:
+    st.markdown(
+        "Plain and residual networks of several depths trained on the same toy task (2-D points, two "
+        "classes) with the same data, initial weights, optimizer and learning rate: only the skip connection "
+        "differs. A forward and a backward pass in NumPy, full batch. Deeper *plain* networks train worse: "
+        "that is the degradation problem residual connections solved.")
+    ss = st.session_state
+    ss.setdefault(f"{NS}.t.settings", dict(TRAIN_DEFAULT))
+    with st.form(f"{NS}.t.form"):
+        c = st.columns(4)
+        depths = c[0].multiselect("Depths (blocks of 2 layers)", DEPTH_CHOICES,
+                                  default=list(TRAIN_DEFAULT["depths"]), key=f"{NS}.t.depths")
+        t_width = c[1].selectbox("Width", [4, 8, 16, 32], index=2, key=f"{NS}.t.width")
+        steps = c[2].number_input("Steps", value=300, step=50, key=f"{NS}.t.steps", help="From 1 to 5,000")
+        lr = c[3].number_input("Learning rate", value=0.01, step=0.001, format="%.4f", key=f"{NS}.t.lr")
+        c = st.columns(4, vertical_alignment="bottom")
+        optimizer = c[0].selectbox("Optimizer", ["adam", "sgd"], key=f"{NS}.t.opt",
+                                   format_func={"adam": "Adam", "sgd": "SGD"}.get)
+        task = c[1].selectbox("Task", list(TASKS), format_func=TASKS.get, key=f"{NS}.t.task")
+        t_branch = c[2].selectbox("Residual branch scale", list(BRANCHES), index=1, format_func=BRANCHES.get,
+                                  key=f"{NS}.t.branch")
+        if c[3].form_submit_button("Train", type="primary", icon=":material/model_training:"):
+            ss[f"{NS}.t.settings"] = {"depths": tuple(depths), "width": t_width, "steps": steps, "lr": lr,
+                                      "optimizer": optimizer, "task": task, "branch": t_branch}
+    chosen = ss[f"{NS}.t.settings"]
+    t_error = None if chosen["depths"] else ByHandError("Choose at least one depth to train.", "depths")
+    runs = []
+    if t_error is None:
+        bar = st.progress(0.0, text="Training…")
+        try:
+            for i, d in enumerate(sorted(chosen["depths"])):
+                bar.progress(i / len(chosen["depths"]),
+                             text=f"Training the plain and residual nets of depth {d}…")
+                runs.append(train_one(d, chosen["width"], chosen["steps"], chosen["lr"], chosen["optimizer"],
+                                      chosen["task"], chosen["branch"]))
+        except ByHandError as e:
+            t_error, runs = e, []
+        bar.empty()
+    if t_error is not None:
+        st.error(f"{md_escape(t_error)}  \nChange the setting and press Train again.",
+                 icon=":material/error:")
+    if runs:
+        every = max(1, chosen["steps"] // 200)
+        losses = pd.DataFrame([r for run in runs for r in run.chart_rows(every=every)])
+        losses["loss"] = losses["loss"].clip(lower=1e-5)
+        chart = alt.Chart(losses).mark_line(strokeWidth=2).encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log")),
+            color=alt.Color("depth:O", title="depth (blocks)", scale=alt.Scale(scheme="viridis")),
+            tooltip=["stack", "depth", "step", alt.Tooltip("loss:Q", format=".4f")],
+        ).properties(width=380, height=300).facet(
+            column=alt.Column("stack:N", title=None, sort=["plain", "residual"],
+                              header=alt.Header(labelExpr="datum.value == 'plain' ? 'Plain' : 'Residual'",
+                                                labelFontSize=15)))
+        st.altair_chart(chart)
+        table = pd.DataFrame([{"depth": d, "plain: final loss": run.plain[d][-1],
+                               "residual: final loss": run.residual[d][-1],
+                               "plain: accuracy": run.accuracy[("plain", d)],
+                               "residual: accuracy": run.accuracy[("residual", d)]}
+                              for run in runs for d in run.depths])
+        st.dataframe(table, hide_index=True, column_config={
+            "plain: accuracy": st.column_config.NumberColumn(format="percent"),
+            "residual: accuracy": st.column_config.NumberColumn(format="percent"),
+            "plain: final loss": st.column_config.NumberColumn(format="%.4f"),
+            "residual: final loss": st.column_config.NumberColumn(format="%.4f")})
+        st.caption("ln 2 ≈ 0.693 is the loss of guessing 50/50. A deep plain net that stays there has a dead "
+                   "or vanished signal: its gradients cannot move it. Losses below 1e−5 are drawn at 1e−5.")
