@@ -358,7 +358,8 @@ with st.expander("✏️ Edit the image, the kernels and the batch-norm statisti
 try:
     if parse_number(eps_text) < 0:
         raise ValueError("negative: ε must be 0 or more")
-    eps, eps_error = ss[f"{NS}.eps_ok"] = eps_text, None
+    eps, eps_error = eps_text, None
+    ss[f"{NS}.eps_ok"] = eps
 except ValueError as e:
     eps = ss.get(f"{NS}.eps_ok", "0")
     eps_error = ByHandError(f"ε: {eps_text.strip()!r} is {e}; type a number such as 0 or 1e-5.", "eps")

@@ -1,0 +1,200 @@
+"""The convolutional ResNet block page under ``streamlit.testing.v1.AppTest``.
+
+The worked example (tests/test_conv.py) is one 3×3 channel x = [[1, 2, 0], [0, 1, 3], [2, 0, 1]],
+w1 the sum of the 4 neighbours, bn1 (γ 1, β 0, μ 3, σ² 4), w2 = 2·pixel + right neighbour,
+bn2 (γ 2, β −1, μ 1, σ² 1/4), ε = 0. By hand: BN2(conv2(H)) + x = [−4, 1, 3, 3, 4, −2, −1, −1, −4], so
+out = [0, 1, 3, 3, 4, 0, 0, 0, 0]. With bn2's β = 0 instead of −1 every cell grows by 1 before the ReLU:
+out = [0, 2, 4, 4, 5, 0, 0, 0, 0].
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/conv_block.py"
+NS = "conv.basic.identity.1"  # the basic block, identity shortcut, one input channel
+WORKED = {
+    "x1": [["1", "2", "0"], ["0", "1", "3"], ["2", "0", "1"]],
+    "w1_1": [["0", "1", "0"], ["1", "0", "1"], ["0", "1", "0"]],
+    "bn1": [["1", "0", "3", "4"]],
+    "w2_1": [["0", "0", "0"], ["0", "2", "1"], ["0", "0", "0"]],
+    "bn2": [["2", "-1", "1", "1/4"]],
+}
+OUT_WORKED = ["0", "1", "3", "3", "4", "0", "0", "0", "0"]
+OUT_BETA_0 = ["0", "2", "4", "4", "5", "0", "0", "0", "0"]
+
+
+def open_page(state: dict | None = None) -> AppTest:
+    """The app on the conv page after its first run, with ``state`` preset."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def worked_state(step: int = 9) -> dict:
+    """Session state that makes the worked example the basic block's example, shown at ``step``."""
+    return {f"{NS}.base": WORKED, f"{NS}.valid": WORKED, f"{NS}.seed": None, f"{NS}.sizes": {"size": 3},
+            f"{NS}.size.size": 3, f"{NS}.step": step}
+
+
+def edit(at: AppTest, key: str, row: int, col: int, value) -> AppTest:
+    """Type ``value`` into cell (row, col) (0-based) of the data editor ``key`` and rerun."""
+    at.session_state[key] = {"edited_rows": {row: {str(col + 1): value}}, "added_rows": [],
+                             "deleted_rows": []}
+    return at.run()
+
+
+def out_row(at: AppTest) -> list[str]:
+    """The single row of ``out`` (1 × 9) in the last step's text view."""
+    for code in at.code:
+        lines = code.value.splitlines()
+        for k, line in enumerate(lines):
+            if re.match(r"^out \(1×9\)", line):
+                return lines[k + 1].split(":", 1)[1].replace("\u2212", "-").split()
+    raise AssertionError(f"no out in the text views: {[c.value for c in at.code]}")
+
+
+def errors(at: AppTest) -> str:
+    """Every error message, without the markdown escapes (``\\:``) ``show_error`` adds."""
+    return " ".join(e.value for e in at.error).replace("\\", "")
+
+
+# ---------------------------------------------------------------- loads, every variant
+
+@pytest.mark.parametrize("kind", ["basic", "bottleneck"])
+@pytest.mark.parametrize("shortcut, stride", [("identity", 1), ("zero_pad", 2), ("projection", 2),
+                                              ("projection", 1)])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_every_variant_loads(kind, shortcut, stride, channels):
+    at = open_page({"conv.kind": kind, "conv.shortcut": shortcut, "conv.stride": stride,
+                    "conv.channels": channels})
+    assert at.title[0].value == "Convolutional ResNet block, by hand"
+    assert at.subheader[0].value.startswith("Step 1 of ")
+    assert not at.error
+    shapes = " ".join(m.value for m in at.markdown if "shapes:" in m.value)
+    c_out = channels if shortcut == "identity" else 2 * channels
+    assert f"x {channels}×" in shapes and f"out {c_out}×" in shapes
+
+
+def test_default_page_shows_the_image_and_steps_forward():
+    at = open_page()
+    assert at.subheader[0].value == "Step 1 of 9: Given the image"
+    assert "x 1×4×4 → Y1 1×4×4 → H 1×4×4 → out 1×4×4" in " ".join(m.value for m in at.markdown)
+    at.button(key=f"{NS}.next").click().run()
+    assert at.subheader[0].value == "Step 2 of 9: Pad x with zeros"
+    at.button(key=f"{NS}.next").click().run()
+    assert at.subheader[0].value == "Step 3 of 9: Convolution 1: 3×3, stride 1"
+    assert any("Shapes: 1×4×4 → 1×4×4" in m.value for m in at.markdown)
+
+
+def test_worked_example_output():
+    at = open_page(worked_state())
+    assert at.subheader[0].value.startswith("Step 9 of 9: Convolution 2 plus the shortcut")
+    assert out_row(at) == OUT_WORKED
+
+
+def test_editing_a_batch_norm_statistic_updates_the_output():
+    at = open_page(worked_state())
+    edit(at, f"{NS}.edit.bn2", 0, 1, "0")  # β of bn2: −1 → 0
+    assert not at.error
+    assert out_row(at) == OUT_BETA_0
+
+
+def test_switching_the_shortcut_gives_the_downsampling_block():
+    at = open_page()
+    at.session_state["conv.shortcut"] = "zero_pad"
+    at.session_state["conv.stride"] = 2
+    at.run()
+    assert "x 1×6×6 → Y1 2×3×3 → H 2×3×3 → out 2×3×3" in " ".join(m.value for m in at.markdown)
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_bad_cell_names_the_matrix_and_cell_and_keeps_the_last_valid_example():
+    at = open_page(worked_state())
+    edit(at, f"{NS}.edit.x1", 1, 1, "abc")
+    assert not at.exception
+    assert "x1, row 2, column 2: 'abc' is not a number" in errors(at)
+    assert "last valid example" in errors(at)
+    assert out_row(at) == OUT_WORKED
+
+
+def test_negative_variance_is_refused_by_the_engine():
+    at = open_page(worked_state())
+    edit(at, f"{NS}.edit.bn1", 0, 3, "-4")
+    assert "bn1 running_var, channel 1: −4 is negative" in errors(at)
+    assert out_row(at) == OUT_WORKED
+
+
+@pytest.mark.parametrize("text, problem", [("abc", "not a number"), ("-1", "negative"), ("", "empty")])
+def test_bad_eps(text, problem):
+    at = open_page(worked_state())
+    at.text_input(key="conv.eps").input(text).run()
+    assert not at.exception
+    assert f"ε: '{text}' is {problem}" in errors(at)
+    assert out_row(at) == OUT_WORKED
+
+
+def test_eps_that_leaves_the_fractions_says_so():
+    at = open_page(worked_state(step=4))
+    at.text_input(key="conv.eps").input("1e-5").run()
+    assert not at.error
+    assert any("decimals from here on" in c.value for c in at.caption)
+
+
+# ---------------------------------------------------------------- panels
+
+def test_receptive_field_of_a_corner_pixel():
+    at = open_page()
+    at.toggle(key="conv.rf").set_value(True).run()
+    # two 3×3 convolutions: output pixel (1, 1) sees rows 1–3 and columns 1–3 of the 4×4 image
+    assert any("depends on **9 of the 16**" in m.value for m in at.markdown)
+    at.selectbox(key="conv.rf.row").set_value(2).run()
+    at.selectbox(key="conv.rf.col").set_value(2).run()
+    assert any("depends on **16 of the 16**" in m.value for m in at.markdown)
+
+
+def test_shapes_table():
+    at = open_page()
+    at.toggle(key="conv.shapes").set_value(True).run()
+    df = at.dataframe[0].value
+    assert list(df["result"]) == ["x", "x_pad", "Y1", "BN1", "H", "BN2", "W2′", "H_pad", "out"]
+    assert df.loc[3, "multiply"] == "1×9 · 9×16" and df.loc[9, "as maps"] == "1×4×4"
+
+
+def test_option_a_vs_b_parameters():
+    at = open_page({"conv.shortcut": "projection", "conv.stride": 2})
+    at.toggle(key="conv.compare").set_value(True).run()
+    text = " ".join(m.value for m in at.markdown)
+    # option B: ws is 2×1×1×1 (2 weights) and its batch norm has γ and β for 2 channels
+    assert "parameters added **0**" in text and "parameters added **6**" in text
+
+
+def test_torch_check_agrees():
+    pytest.importorskip("torch")
+    at = open_page(worked_state())
+    at.toggle(key="conv.torch").set_value(True).run()
+    assert not at.exception
+    assert "PyTorch agrees" in at.success[0].value
+    # ours and torch's channel 1, both [[0, 1, 3], [3, 4, 0], [0, 0, 0]]
+    ours, theirs = at.table[0].value, at.table[1].value
+    assert ours.to_numpy().tolist() == [["0", "1", "3"], ["3", "4", "0"], ["0", "0", "0"]]
+    assert theirs.to_numpy().tolist() == [["0", "1", "3"], ["3", "4", "0"], ["0", "0", "0"]]
+
+
+def test_torch_missing_gives_the_install_command(monkeypatch):
+    monkeypatch.setattr("byhand.reference.torch_available", lambda: False)
+    at = open_page()
+    at.toggle(key="conv.torch").set_value(True).run()
+    assert any("pip install torch==2.13.0" in i.value for i in at.info)
