@@ -124,6 +124,7 @@ def compare_view(key: tuple, wt) -> None:
     st.caption(f"{len(marks)} of {wt.output.size} cells differ; the small marks give (with) − (without).")
 
 
+share.use_app_navigation()
 ss = st.session_state
 st.title("Transformer encoder block, by hand")
 st.markdown("Attention mixes **positions** (across columns), the feed-forward layers mix **features** "

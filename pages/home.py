@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from byhand import default_residual, dot_product_text, fmt, residual_block
-from byhand.ui import drawing
+from byhand.ui import drawing, share
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS = (  # (page file, title, what it shows)
@@ -29,6 +29,7 @@ def idea_step():
     return residual_block(**default_residual()).steps[3]
 
 
+share.use_app_navigation()
 st.title("ByHand: deep learning, worked out by hand")
 st.markdown("Small integer matrices, every multiply visible, and the skip connection shown for what it "
             "is.")

@@ -55,6 +55,7 @@ def compare_view(key: tuple, wt) -> None:
                "(with skip) − (without). Without the identity, X itself never reaches the output.")
 
 
+share.use_app_navigation()
 st.title("Residual block, by hand")
 st.markdown("A skip connection is an **identity matrix stacked beside the weights**: one multiply "
             "`[I | W2 | b2]·[X; H; 1]` gives `X + F(X)`.")
@@ -69,8 +70,7 @@ rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r)))
 error = size_error or error
 key = as_key(rows)
 wt = build(key)
-url = share.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
-                           st.session_state[f"{NS}.seed"], rows)
+url = share.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
 
 with stage:
     if error is not None:

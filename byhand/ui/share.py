@@ -121,9 +121,12 @@ def example_params(spec: ExampleSpec, sizes: dict, seed: int | None, rows: dict[
     for size in spec.sizes:
         if sizes[size.name] != size.default or seed is not None:
             out[size.url] = str(sizes[size.name])
-    generated = spec.make(seed, sizes)
+    try:
+        generated = spec.make(seed, sizes)
+    except ByHandError:  # sizes out of range (the page shows why): keep every matrix in the link
+        generated = {}
     for name in spec.names:
-        if name in rows and _canon(rows[name]) != _canon(generated[name]):
+        if name in rows and (name not in generated or _canon(rows[name]) != _canon(generated[name])):
             out[f"m.{name}"] = rows_to_text(rows[name])
     return out
 
@@ -167,3 +170,17 @@ def link_messages(spec: ExampleSpec) -> list[str]:
     if not kept or kept[1] is not st.session_state.get(f"{spec.ns}.base"):
         return []
     return kept[0]
+
+
+def use_app_navigation() -> None:
+    """Make a deep link opened first after the server starts go through app.py's navigation.
+
+    Streamlit runs a page file directly, without ``app.py`` (no sidebar sections, no wide layout),
+    while it still believes the app uses the legacy ``pages/`` folder, which it does until some
+    run calls ``st.navigation``. Call this first on every page: it ends that mode and reruns.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

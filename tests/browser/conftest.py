@@ -152,11 +152,27 @@ def edit_cell(page, editor, row: int, col: int, text: str, *, index: bool = True
     wait_idle(page)
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as test-artifacts/<name>.png and return its path."""
+def shot(page, name: str, *, full: bool = True) -> Path:
+    """Save a screenshot as test-artifacts/<name>.png and return its path.
+
+    Streamlit scrolls inside its main section, so for the whole page (``full=True``) the
+    viewport is made as tall as that section's content for the shot, then restored.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    if full and size:
+        height = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll("
+                               "'[data-testid=stMain], [data-testid=stAppViewContainer], section'), "
+                               "e => e.scrollHeight), document.body.scrollHeight)")
+        tall = min(max(int(height), size["height"]), 8000)
+        page.set_viewport_size({"width": size["width"], "height": tall})
+        page.wait_for_timeout(300)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if full and size:
+            page.set_viewport_size(size)
     return path
 
 
