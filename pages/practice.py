@@ -130,31 +130,29 @@ def colour(v: str) -> str:
             "?": "background-color: #fde68a"}.get(v, "")
 
 
-def step_editors(ex, k: int, code: str, checked: bool, score) -> dict:
-    """The data editors of one step's blank cells; returns cell key → typed text."""
+def step_editors(ex, k: int, code: str, checked: bool) -> dict:
+    """The data editors of one step's blank cells, side by side as in the drawing (with the marks
+    of a check below each); returns cell key → typed text."""
     step = ex.walkthrough.steps[k]
     typed = {}
-    for block, values, name in (("product", step.product, step.product_name or step.name),
-                                ("result", step.result, step.name)):
-        cells = [c for c in ex.cells_of(k) if c.block == block]
-        if not cells:
-            continue
+    blocks = [(block, values, name, [c for c in ex.cells_of(k) if c.block == block])
+              for block, values, name in (("product", step.product, step.product_name or step.name),
+                                          ("result", step.result, step.name))]
+    blocks = [b for b in blocks if b[3]]
+    for col, (block, values, name, cells) in zip(st.columns(max(2, len(blocks))), blocks):
         blank_cells = {(c.row, c.col) for c in cells}
         frame = answer_frame(values, blank_cells)
-        left, right = st.columns(2) if checked else (st.container(), None)
-        with left:
+        with col:
             st.markdown(f"**Your {md_escape(name)}**" + ("" if len(blank_cells) == values.size else
                                                         " (the filled cells are given)"))
             edited = st.data_editor(
                 frame, key=f"{NS}.{code}.{k}.{block}", num_rows="fixed",
-                column_config={c: st.column_config.TextColumn(c, width="small") for c in frame.columns})
-        for c in cells:
-            v = edited.iat[c.row, c.col] if c.row < len(edited) and c.col < edited.shape[1] else None
-            typed[c.key] = None if v is None else str(v)
-        if checked:
-            with right:
-                st.markdown("**Checked**")
-                st.dataframe(marks_frame(values, cells, score(typed)).style.map(colour))
+                column_config={c: st.column_config.TextColumn(c) for c in frame.columns})
+            for c in cells:
+                v = edited.iat[c.row, c.col] if c.row < len(edited) and c.col < edited.shape[1] else None
+                typed[c.key] = None if v is None else str(v)
+            if checked:
+                st.dataframe(marks_frame(values, cells, check_answers(ex, typed)).style.map(colour))
     return typed
 
 
@@ -255,7 +253,7 @@ for k, step in enumerate(wt.steps):
     if step.note:
         st.caption(f":material/info: {step.note}")
     st.altair_chart(drawing.step_chart(step, blank=blanks.get(k)), width="content")
-    typed.update(step_editors(ex, k, code, checked, lambda t, k=k: check_answers(ex, t)))
+    typed.update(step_editors(ex, k, code, checked))
 
 st.divider()
 st.button("Check", key=f"{NS}.check", type="primary", icon=":material/task_alt:",
