@@ -509,7 +509,7 @@ def _tex_op(op: Op) -> str:
     if op.name == "scale":
         s = re.sub(r"(\d+)/√(\d+)", r"\\tfrac{\1}{\\sqrt{\2}}", op.label)
         s = re.sub(r"(\d+)/(\d+)", r"\\tfrac{\1}{\2}", s)
-        return s.replace("×", r"\times ").replace("√", r"\surd ")
+        return re.sub(r"\s+", " ", s.replace("×", r"\times ").replace("√", r"\surd ")).strip()
     return rf"\text{{{op.label}}}"
 
 

@@ -1,0 +1,453 @@
+"""The by-hand drawing (byhand/ui/drawing.py): the Vega-Lite spec, the picks, LaTeX and text views."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import altair as alt
+import numpy as np
+import pytest
+
+from byhand import (
+    default_encoder,
+    default_residual,
+    encoder_block,
+    random_transformer_params,
+    residual_block,
+    transformer_layer,
+)
+from byhand.layout import layout_step
+from byhand.ui.drawing import (
+    FILLS,
+    INKS,
+    MIN_FONT,
+    PALETTE,
+    cell_center,
+    matrix_chart,
+    selected_cell,
+    step_chart,
+    step_latex,
+    step_text,
+)
+
+MINUS = "\u2212"
+
+
+def _transformer():
+    X = np.arange(12).reshape(4, 3) / 4 - 1
+    return transformer_layer(X, random_transformer_params(0, d=4, f=6), nhead=2)
+
+
+def _walkthroughs():
+    yield "residual", residual_block(**default_residual())
+    yield "plain", residual_block(**default_residual(), residual=False)
+    yield "encoder", encoder_block(**default_encoder())
+    yield "transformer", _transformer()
+    from byhand.conv import conv_block, default_conv
+    yield "conv", conv_block(**default_conv("projection"))
+
+
+STEPS = [pytest.param(s, id=f"{name}-{k}") for name, wt in _walkthroughs() for k, s in enumerate(wt.steps)]
+
+
+def _records(chart) -> list[dict]:
+    """Every box record of a drawing, whichever dataset it is in."""
+    return [r for name in ("bh_boxes", "bh_picks") for r in chart.data.get(name, [])]
+
+
+def _box(chart, block, row, col) -> dict:
+    (hit,) = [r for r in _records(chart) if (r["block"], r["row"], r["col"]) == (block, row, col)]
+    return hit
+
+
+def _units(spec):
+    """Every unit (mark) spec inside the drawing, however deeply layered."""
+    stack = list(spec["hconcat"][0]["layer"])
+    while stack:
+        u = stack.pop()
+        if "layer" in u:
+            stack.extend(u["layer"])
+        else:
+            yield u
+
+
+@pytest.fixture(scope="module")
+def residual():
+    return residual_block(**default_residual())
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return encoder_block(**default_encoder())
+
+
+# ---------------------------------------------------------------- the spec
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_spec_is_valid_vega_lite_with_the_cell_selection(step):
+    chart = step_chart(step, selected=(0, 0))
+    spec = chart.to_dict()
+    alt.HConcatChart.from_dict(spec, validate=True)  # raises on any schema error
+    (param,) = spec["params"]
+    assert param["name"] == "cell" and param["select"]["fields"] == ["block", "row", "col"]
+    names = {u.get("name") for u in _units(spec)}
+    assert set(param["views"]) <= names and len(param["views"]) == 1  # Vega: one view per selection
+    assert spec["background"] == "white"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_one_record_per_box_and_the_right_blocks_pickable(step):
+    chart = step_chart(step)
+    lay = layout_step(step)
+    recs = _records(chart)
+    assert len(recs) == len(lay.boxes)
+    assert sorted((r["block"], r["row"], r["col"]) for r in recs) == sorted(
+        (b.block, b.row, b.col) for b in lay.boxes)
+    picks = {r["block"] for r in chart.data["bh_picks"]}
+    assert picks == ({"given"} if step.left is None and step.product is None
+                     else {"product", "result"} & {b.block for b in lay.boxes})
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_readable_square_cells_no_axes(step):
+    spec = step_chart(step).to_dict()
+    view = spec["hconcat"][0]
+    units = list(_units(spec))
+    for u in units:
+        for ch in ("x", "y"):
+            if "field" in u["encoding"].get(ch, {}):
+                assert u["encoding"][ch]["axis"] is None
+        if u["mark"]["type"] == "text":
+            assert u["mark"].get("fontSize", 99) >= MIN_FONT
+    xs = units[0]["encoding"]["x"]["scale"]["domain"]
+    ys = units[0]["encoding"]["y"]["scale"]["domain"]
+    assert ys[0] < ys[1] and units[0]["encoding"]["y"]["scale"]["reverse"] is True  # y grows downwards
+    # one cell is as wide as it is high
+    assert view["width"] / (xs[1] - xs[0]) == pytest.approx(view["height"] / (ys[1] - ys[0]), rel=0.02)
+    assert 30 <= spec["usermeta"]["byhand"]["cell"] <= 72
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_chart_keeps_the_layout_crossing(step):
+    """Product cell (i, j): x of right column j, y of left row i, in the drawn data."""
+    if step.left is None:
+        return
+    chart = step_chart(step)
+    boxes = {(r["block"], r["row"], r["col"]): r for r in _records(chart)}
+    m, k = step.left.shape
+    n = step.right.shape[1]
+    for i in range(m):
+        for j in range(n):
+            p = boxes["product", i, j]
+            assert p["x"] == boxes["right", k - 1, j]["x"] and p["y"] == boxes["left", i, 0]["y"]
+
+
+# ---------------------------------------------------------------- colours, numbers
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_identity_has_one_colour_everywhere(step):
+    chart = step_chart(step)
+    for r in _records(chart):
+        if r["role"] == "identity":
+            assert (r["fill"], r["stroke"]) == (FILLS["identity"], PALETTE["identity"])
+    for seg in chart.data.get("bh_links", []):
+        assert seg["colour"] == PALETTE["identity"]
+    for lb in chart.data.get("bh_labels_center_part", []):
+        if lb["text"] == "I":
+            assert lb["ink"] == INKS["identity"]
+
+
+def test_palette_roles_and_okabe_ito():
+    roles = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
+    assert set(roles) <= set(PALETTE) and set(FILLS) == set(INKS) == set(roles)
+    assert PALETTE["identity"] == "#009E73" and PALETTE["weight"] == "#E69F00"
+    assert {"highlight", "highlight_fill", "created"} <= set(PALETTE)
+    assert len({PALETTE[r] for r in ("input", "weight", "bias", "identity", "computed")}) == 5
+
+
+def test_fractions_print_as_fractions(encoder):
+    """Z = X·A with X = [[2, 0, 1], [1, 3, 0]], A's last column 1/3 each: Z[1, 2] = (1 + 3)/3."""
+    chart = step_chart(encoder.steps[1])
+    assert _box(chart, "product", 1, 2)["text"] == "4/3"
+    assert _box(chart, "right", 0, 0)["text"] == "1/2" and _box(chart, "right", 0, 2)["text"] == "1/3"
+    assert _box(chart, "product", 0, 0)["text"] == "1"  # 2·1/2 + 0·1/2 + 1·0
+
+
+def test_minus_signs_and_values_by_hand(residual):
+    """Out = ReLU(X + W2·H + b2): row 2 of the product is [−1, 3, 2] (worked by hand), ReLU [0, 3, 2]."""
+    chart = step_chart(residual.steps[3])
+    assert [_box(chart, "product", 1, j)["text"] for j in range(3)] == [MINUS + "1", "3", "2"]
+    assert [_box(chart, "result", 1, j)["text"] for j in range(3)] == ["0", "3", "2"]
+    assert _box(chart, "left", 0, 4)["text"] == MINUS + "1"  # W2[0, 1]
+
+
+def test_tooltips_write_out_the_dot_product(residual):
+    chart = step_chart(residual.steps[3])
+    # X[0, 0] + W2 row 1 · H column 1 + b2[0] = 1 + 1·3 + (−1)·0 + 0·0 + 0·1
+    assert _box(chart, "product", 0, 0)["detail"] == "1·1 + 0·0 + 0·2 + 1·3 + (−1)·0 + 0·0 + 0·1 = 4"
+    assert _box(chart, "result", 1, 0)["detail"] == f"ReLU of {MINUS}1 = 0"
+    assert _box(chart, "left", 0, 0)["detail"] == "I [1, 1] = 1"
+    assert all(r["detail"] == "" for r in _records(step_chart(residual.steps[3], tooltips=False)))
+
+
+# ---------------------------------------------------------------- picking
+
+
+def test_selected_cell_lights_its_row_and_column(residual):
+    chart = step_chart(residual.steps[3], selected=(1, 2))
+    lit = {(r["block"], r["row"], r["col"]) for r in _records(chart) if r["lit"]}
+    want = ({("left", 1, c) for c in range(7)} | {("right", r, 2) for r in range(7)}
+            | {("product", 1, 2), ("result", 1, 2)})
+    assert lit == want
+    for r in _records(chart):
+        if r["lit"]:
+            assert (r["fill"], r["stroke"]) == (PALETTE["highlight_fill"], PALETTE["highlight"])
+    # the link of identity column 1 carries X's row 2 into the picked cell: it is the bold one
+    links = chart.data["bh_links"]
+    bold = [s for s in links if s["colour"] == PALETTE["highlight"]]
+    assert len(bold) == 2 and {s["y2"] for s in bold} >= {_box(chart, "right", 1, 0)["ty"]}
+    assert chart.to_dict()["params"][0]["value"] == [{"block": "product", "row": 1, "col": 2}]
+
+
+def test_mixing_view_attention_and_feed_forward(encoder):
+    """Attention Z = X·A: Z[0, 1] reads row 1 of X (across positions) and column 2 of A."""
+    att = step_chart(encoder.steps[1], selected=(0, 1))
+    lit = {(r["block"], r["row"], r["col"]) for r in _records(att) if r["lit"]}
+    assert {b for b in lit if b[0] == "left"} == {("left", 0, c) for c in range(3)}
+    assert {b for b in lit if b[0] == "right"} == {("right", r, 1) for r in range(3)}
+    ff = step_chart(encoder.steps[4], selected=(2, 0))  # [W1 | b1]·[Y; 1]: column 1 of Y, all features
+    lit = {(r["block"], r["row"], r["col"]) for r in _records(ff) if r["lit"]}
+    assert {b for b in lit if b[0] == "right"} == {("right", r, 0) for r in range(3)}
+    assert {b for b in lit if b[0] == "left"} == {("left", 2, c) for c in range(3)}
+
+
+def test_softmax_pick_lights_the_whole_input_column():
+    step = next(s for s in _transformer().steps if s.op.name == "softmax")
+    lit = {(r["block"], r["row"], r["col"]) for r in _records(step_chart(step, selected=(1, 2))) if r["lit"]}
+    assert lit == {("product", r, 2) for r in range(step.product.shape[0])} | {("result", 1, 2)}
+
+
+def test_stale_pick_is_ignored(residual):
+    chart = step_chart(residual.steps[3], selected=(5, 0))
+    assert not any(r["lit"] for r in _records(chart))
+    assert "value" not in chart.to_dict()["params"][0]
+    assert not any(r["lit"] for r in _records(step_chart(residual.steps[2], selected=(0, 0))))
+
+
+def test_selected_cell_reads_streamlit_events():
+    ev = {"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}}
+    assert selected_cell(ev) == (1, 2)
+    assert selected_cell(ev, with_block=True) == ("product", 1, 2)
+    attr = SimpleNamespace(selection={"cell": [{"block": "result", "row": 0, "col": 3}]})
+    assert selected_cell(attr) == (0, 3)
+    assert selected_cell({"selection": {"cell": {"block": ["product"], "row": [2], "col": [0]}}}) == (2, 0)
+    for empty in (None, {}, {"selection": {}}, {"selection": {"cell": {}}}, {"selection": {"cell": []}},
+                  {"selection": {"cell": [{"block": "product"}]}},
+                  {"selection": {"cell": [{"row": "x", "col": 1}]}}):
+        assert selected_cell(empty) is None
+
+
+def test_cell_center_matches_the_geometry(residual):
+    chart = step_chart(residual.steps[3], cell_size=40)
+    spec = chart.to_dict()
+    x, y = cell_center(chart, "product", 1, 2)
+    box = _box(chart, "product", 1, 2)
+    geo = spec["usermeta"]["byhand"]
+    assert (x, y) == pytest.approx((4 + (box["x"] + 0.5 - geo["x0"]) * 40,
+                                    4 + (box["y"] + 0.5 - geo["y0"]) * 40))
+    assert 0 < x < spec["hconcat"][0]["width"] and 0 < y < spec["hconcat"][0]["height"]
+    with pytest.raises(KeyError):
+        cell_center(chart, "product", 9, 9)
+
+
+def test_width_shrinks_cells_but_not_fonts():
+    step = _transformer().steps[-1]
+    wide = step_chart(step)
+    narrow = step_chart(step, width=700)
+    assert narrow.geometry["cell"] < wide.geometry["cell"]
+    assert narrow.to_dict()["hconcat"][0]["width"] <= 700 + 1
+    assert all(u["mark"].get("fontSize", 99) >= MIN_FONT for u in _units(narrow.to_dict()))
+    assert step_chart(step, cell_size=36).geometry["cell"] == 36
+
+
+def test_blank_cells_are_empty_everywhere(residual):
+    step = residual.steps[3]
+    blank = {("product", 0, 0), ("result", 1, 1)}
+    chart = step_chart(step, blank=blank)
+    assert _box(chart, "product", 0, 0)["text"] == "" and _box(chart, "product", 0, 1)["text"] == "0"
+    assert _box(chart, "product", 0, 0)["fill"] == "#FFFFFF"
+    assert step_latex(step, blank=blank).count(r"\square") == 2
+    assert "row 1: ? 0 0" in step_text(step, blank=blank)
+
+
+def test_matrix_chart_highlight_and_marks():
+    m = np.array([[1, 2, 0], [3, -1, 4]], dtype=object)
+    chart = matrix_chart("Out", m, role="computed", highlight={(0, 1)}, marks={(0, 1): "+2"})
+    spec = chart.to_dict()
+    alt.HConcatChart.from_dict(spec, validate=True)
+    recs = _records(chart)
+    assert len(recs) == 6 and {r["block"] for r in recs} == {"given"}
+    assert [r["lit"] for r in recs if (r["row"], r["col"]) == (0, 1)] == [True]
+    assert {r["mark"] for r in recs} == {"", "+2"}
+    assert any(u["encoding"].get("text", {}).get("field") == "mark" for u in _units(spec))
+    assert {r["fill"] for r in recs if not r["lit"]} == {FILLS["computed"]}
+    assert "params" not in matrix_chart("X", m, selectable=False).to_dict()
+    with pytest.raises(ValueError, match="role"):
+        matrix_chart("X", m, role="colourful")
+    assert len(_records(matrix_chart("b", [1, 2]))) == 2  # 1-D becomes a column
+
+
+# ---------------------------------------------------------------- LaTeX and text
+
+
+def _balanced(tex: str) -> bool:
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", tex):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0 and tex.count(r"\begin{") == tex.count(r"\end{")
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_latex_and_text_for_every_step(step):
+    tex = step_latex(step)
+    assert _balanced(tex) and "\n" not in tex
+    text = step_text(step)
+    assert text.strip() and "None" not in text and "nan" not in text
+
+
+def test_latex_of_the_residual_multiply(residual):
+    tex = step_latex(residual.steps[3])
+    assert r"\begin{array}{ccc|ccc|c}" in tex  # [I | W2 | b2]
+    assert tex.count(r"\hline") == 2  # [X; H; 1]
+    assert r"\xrightarrow{\mathrm{ReLU}}" in tex and r"\underset{\mathrm{Out}}" in tex
+    assert r"\underset{[I \,|\, W_{2} \,|\, b_{2}]}" in tex
+    assert "1 & 0 & 0 & 1 & -1 & 0 & 0" in tex  # row 1 of [I | W2 | b2], minus as TeX minus
+
+
+def test_latex_fractions_names_and_ops(encoder):
+    tex = step_latex(encoder.steps[1])
+    assert r"\tfrac{1}{2}" in tex and r"\tfrac{4}{3}" in tex and r"\underset{Z = X \cdot A}" in tex
+    steps = _transformer().steps
+    scores = next(s for s in steps if s.op.name == "scale")
+    tex = step_latex(scores)
+    assert r"K_{1}^{\top}" in tex and r"\xrightarrow{\times \tfrac{1}{\sqrt{2}}}" in tex
+    soft = next(s for s in steps if s.op.name == "softmax")
+    assert r"\xrightarrow{\text{softmax (each column)}}" in step_latex(soft)
+    assert step_latex(residual_block([[1, -1]], [[2]], [0], [[1]], [["-1/2"]]).steps[3]).count(
+        r"-\tfrac{1}{2}") == 1
+
+
+def test_text_view_row_by_row(residual):
+    text = step_text(residual.steps[3]).splitlines()
+    assert text[0] == "[I | W2 | b2] times [X; H; 1] gives X + F(X); ReLU of it gives Out."
+    assert f"  row 1: 1 0 0 | 1 {MINUS}1 0 | 0" in text
+    assert "  X row 1: 1 2 0" in text and "  H row 1: 3 1 1" in text and "  1 row 1: 1 1 1" in text
+    assert f"  row 2: {MINUS}1 3 2" in text  # the product
+    assert "Out (3×3):" in text and "  row 2: 0 3 2" in text
+    assert "their product (3×3) comes next" in step_text(residual.steps[2])
+
+
+# ---------------------------------------------------------------- in a real browser
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {root!r})
+import streamlit as st
+from byhand import residual_block, default_residual, encoder_block, default_encoder
+from byhand.ui.drawing import step_chart, selected_cell, step_latex
+
+steps = residual_block(**default_residual()).steps + encoder_block(**default_encoder()).steps
+for k, step in enumerate(steps):
+    pick = selected_cell(st.session_state.get(f"pick{{k}}"))
+    st.altair_chart(step_chart(step, selected=pick), on_select="rerun", selection_mode="cell",
+                    key=f"pick{{k}}")
+    st.latex(step_latex(step))
+    st.markdown(f"pick {{k}}: `{{pick}}`")
+"""
+
+
+@pytest.fixture(scope="module")
+def drawing_page(tmp_path_factory):
+    """A throwaway Streamlit page showing every residual and encoder step, in headless chromium."""
+    if not Path("/usr/bin/chromium").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("the drawing's browser test needs /usr/bin/chromium in CI")
+        pytest.skip("the drawing's browser test needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    root = Path(__file__).resolve().parents[1]
+    script = tmp_path_factory.mktemp("drawing") / "drawing_page.py"
+    script.write_text(SCRIPT.format(root=str(root)))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script),
+                             "--server.headless", "true", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+                             "--server.fileWatcherType", "none"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url)
+            page.wait_for_selector(IDLE, timeout=60000)
+            page.wait_for_function(
+                "document.querySelectorAll(\"[data-testid='stVegaLiteChart'] svg\").length >= 11",
+                timeout=60000)
+            yield page, errors
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_every_drawing_renders_in_chromium(drawing_page):
+    page, errors = drawing_page
+    assert errors == []  # e.g. Vega's "Duplicate signal name" would show up here
+    charts = page.locator("[data-testid='stVegaLiteChart']")
+    assert charts.count() == 11
+    for k in range(11):
+        box = charts.nth(k).bounding_box()
+        assert box["width"] > 50 and box["height"] > 50, k
+    assert page.locator(".katex-error").count() == 0
+    assert page.locator("[data-testid='stException']").count() == 0
+    Path("test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path="test-artifacts/drawing-steps.png", full_page=True)
+
+
+def test_clicking_a_product_cell_picks_it(drawing_page):
+    page, errors = drawing_page
+    step = residual_block(**default_residual()).steps[3]
+    x, y = cell_center(step_chart(step), "product", 1, 2)
+    svg = page.locator("[data-testid='stVegaLiteChart'] svg").nth(3)
+    svg.scroll_into_view_if_needed()
+    svg.click(position={"x": x, "y": y})
+    page.get_by_text("pick 3: (1, 2)").wait_for(timeout=20000)
+    page.wait_for_selector(IDLE, timeout=20000)
+    # the pick survives the rerun that redraws the chart with the row and column lit
+    time.sleep(1)
+    assert page.get_by_text("pick 3: (1, 2)").count() == 1
+    assert errors == []
