@@ -1,0 +1,156 @@
+"""The app in headless Chromium: every page loads, edits show up downstream, stepping and play work.
+
+Expected numbers are the hand-worked ones of tests/test_app_pages.py: on the residual block's
+default example Out = [[4, 0, 0], [0, 3, 2], [6, 1, 2]], and with X[1, 1] = 5 its first row is
+12 0 0. Screenshots go to test-artifacts/ (also at a 1280 × 800 "projector" size).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import edit_cell, goto, no_exception, shot, wait_idle
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def text_view(page) -> str:
+    """The current step's text view (it is in the DOM while its expander is closed)."""
+    box = page.locator("[data-testid='stExpander']").filter(has_text="Text / LaTeX view")
+    return box.locator("code").first.text_content() or ""
+
+
+def step_title(page) -> str:
+    return page.locator("h3").filter(has_text=re.compile(r"^Step \d+ of \d+")).first.inner_text()
+
+
+def wait_for_text(page, fn, pattern: str, timeout_ms: int = 15_000) -> str:
+    """Poll ``fn(page)`` until it matches ``pattern``; return the last value."""
+    waited, value = 0, ""
+    while waited <= timeout_ms:
+        value = fn(page)
+        if re.search(pattern, value):
+            return value
+        page.wait_for_timeout(200)
+        waited += 200
+    raise AssertionError(f"{pattern!r} did not appear; last value: {value!r}")
+
+
+def open_editors(page):
+    """Open the "Edit the example" expander and return it."""
+    box = page.locator("[data-testid='stExpander']").filter(has_text="Edit the example")
+    box.locator("summary").first.click()
+    box.locator("[data-testid='stDataFrame']").first.wait_for(state="visible")
+    return box
+
+
+def test_every_page_in_the_navigation_loads(page):
+    goto(page)
+    links = page.locator("[data-testid='stSidebarNav'] a")
+    names = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(names) >= 3, names
+    for name, href in zip(names, hrefs):
+        page.goto(href)
+        wait_idle(page)
+        page.locator("h1").first.wait_for()
+        no_exception(page)
+        shot(page, "page-" + re.sub(r"\W+", "-", name.lower()).strip("-"))
+
+
+def test_navigating_between_pages(page):
+    goto(page)
+    page.locator("[data-testid='stPageLink'] a").filter(has_text="Open").first.click()
+    wait_idle(page)
+    assert "Residual block" in page.locator("h1").first.inner_text()
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Transformer encoder block").click()
+    wait_idle(page)
+    assert "Transformer encoder block" in page.locator("h1").first.inner_text()
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Home").click()
+    wait_idle(page)
+    assert "ByHand" in page.locator("h1").first.inner_text()
+    no_exception(page)
+
+
+def test_editing_a_cell_updates_the_output(page):
+    goto(page, "residual_block?step=4")
+    assert re.search(r"Out \(3×3\):\s+row 1: 4 0 0", text_view(page))
+    editors = open_editors(page)
+    edit_cell(page, editors.locator("[data-testid='stDataFrame']").first, 0, 0, "5")
+    wait_for_text(page, text_view, r"Out \(3×3\):\s+row 1: 12 0 0")
+    assert "m.X=" in page.url  # the edited example is in the link
+    no_exception(page)
+    shot(page, "residual-edited")
+
+
+def test_a_bad_cell_shows_a_message_and_keeps_the_drawing(page):
+    goto(page, "residual_block?step=4")
+    editors = open_editors(page)
+    edit_cell(page, editors.locator("[data-testid='stDataFrame']").first, 1, 2, "abc")
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="X, row 2, column 3")
+    alert.wait_for()
+    assert "not a number" in alert.inner_text()
+    assert re.search(r"Out \(3×3\):\s+row 1: 4 0 0", text_view(page))  # the last valid example
+    no_exception(page)
+    shot(page, "residual-bad-cell")
+
+
+def test_next_and_play_advance_the_step(page):
+    goto(page, "residual_block")
+    assert step_title(page).startswith("Step 1 of 4")
+    page.get_by_role("button", name="Next").click()
+    wait_idle(page)
+    assert step_title(page).startswith("Step 2 of 4")
+    page.get_by_text("Fast", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("Play", exact=True).click()
+    wait_for_text(page, step_title, r"^Step 3 of 4", 15_000)
+    wait_for_text(page, step_title, r"^Step 4 of 4", 15_000)
+    no_exception(page)
+    shot(page, "residual-played")
+
+
+def test_picking_a_cell_with_the_keyboard_selectboxes(page):
+    goto(page, "residual_block?step=4")
+    for label, value in (("Row", "1"), ("Column", "1")):
+        box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+        box.click()
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+        wait_idle(page)
+    code = page.locator("[data-testid='stCode']").filter(has_text="X + F(X) [1, 1]").first
+    assert "1·1 + 0·0 + 0·2 + 1·3 + (−1)·0 + 0·0 + 0·1 = 4" in code.inner_text()
+    shot(page, "residual-picked")
+
+
+def test_encoder_edit_and_torch_variant(page):
+    goto(page, "encoder_block?step=7")
+    assert re.search(r"Out \(2×3\):\s+row 1: 0 0 0\s+row 2: 11 17 5", text_view(page))
+    editors = open_editors(page)
+    b2 = editors.locator("[data-testid='stDataFrame']").nth(5)
+    edit_cell(page, b2, 0, 0, "10")
+    wait_for_text(page, text_view, r"Out \(2×3\):\s+row 1: 6 3 25/3")
+    page.get_by_text("PyTorch TransformerEncoderLayer", exact=True).click()
+    wait_idle(page)
+    assert step_title(page).startswith("Step ")
+    no_exception(page)
+    shot(page, "encoder-torch")
+
+
+@pytest.mark.parametrize("path, name", [
+    ("", "home"), ("residual_block?step=2", "residual-step2"), ("residual_block?step=4", "residual-step4"),
+    ("encoder_block?step=2", "encoder-step2"), ("encoder_block?step=7", "encoder-step7"),
+    ("encoder_block?v=torch&step=5", "encoder-torch-step5")])
+def test_projector_screenshots(browser, app_url, path, name):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    pg.app_url = app_url
+    try:
+        goto(pg, path)
+        pg.wait_for_timeout(500)
+        no_exception(pg)
+        shot(pg, f"projector-{name}", full=False)
+    finally:
+        context.close()
