@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .examples import check_size
-from .numbers import ByHandError, as_matrix, is_exact, tidy
+from .numbers import ByHandError, as_matrix, fmt, is_exact, tidy
 from .residual import check_inputs, expect_shape
 from .stacked import hstack, identity, ones, part, vstack
 from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
@@ -158,10 +158,13 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "z", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")),
         vstack(part("x", x, "input"), ones(1, exact)), "W1·x + b1", NONE)
     kink_note = (f" Row {', '.join(map(str, kinks))} of z is exactly 0: " + KINK_NOTE) if kinks else ""
+    zs = ", ".join(fmt(v) for v in z[:, 0])
+    slopes = ", ".join(fmt(D[i, i]) for i in range(h))
     slope = Step(
         "ReLU′ as a diagonal matrix",
         "ReLU passes a small change through where z > 0 (slope 1) and blocks it where z ≤ 0 "
-        "(slope 0). Put these slopes on the diagonal of D = diag(ReLU′(z)).",
+        f"(slope 0). Here z = ({zs}), so the slopes are ({slopes}): they go on the diagonal of "
+        "D = diag(ReLU′(z)).",
         "D", result=D, note=kink_note.strip())
     dw1 = multiply_step(
         "Blocked rows",
@@ -169,8 +172,8 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "this is ∂H/∂x, how the hidden layer moves with x.",
         "DW1", hstack(part("D", D)), vstack(part("W1", W1, "weight")), "D·W1")
     jf = multiply_step(
-        "The branch's Jacobian ∂F/∂x",
-        "W2·(D·W1) = ∂F/∂x: the chain rule is a product of matrices, one per layer. "
+        "The branch's Jacobian JF = ∂F/∂x",
+        "W2·(D·W1) = ∂F/∂x (called JF): the chain rule is a product of matrices, one per layer. "
         "The bias b2 does not depend on x, so it drops out.",
         "JF", hstack(part("W2", W2, "weight")), vstack(part("DW1", dw1.result)), "∂F/∂x = W2·D·W1")
     steps = [given, pre, slope, dw1, jf]

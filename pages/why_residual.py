@@ -190,16 +190,17 @@ with tab_depth:
         "gradient of size 1 at the top. Computed in log space (renormalised after every block), so depth "
         "10,000 does not overflow. Lines: the mean over the draws of log10 ‖∂L/∂x‖; bands: the lowest to "
         "the highest draw.")
-    c = st.columns(6, vertical_alignment="bottom")
+    c = st.columns(3, vertical_alignment="bottom")
     width = c[0].number_input("Width", value=32, step=1, key=f"{NS}.g.width", help="From 1 to 256")
     depth = c[1].number_input("Depth (blocks)", value=1000, step=100, key=f"{NS}.g.depth",
                               help="From 1 to 10,000")
-    init = c[2].selectbox("Initialisation", list(INITS), format_func=INITS.get, key=f"{NS}.g.init")
-    gain = c[3].number_input("Gain (for gain/√fan_in)", value=1.0, step=0.1, key=f"{NS}.g.gain",
+    draws = c[2].slider("Random draws", 1, 20, 5, key=f"{NS}.g.draws")
+    c = st.columns(3, vertical_alignment="bottom")
+    init = c[0].selectbox("Initialisation", list(INITS), format_func=INITS.get, key=f"{NS}.g.init")
+    gain = c[1].number_input("Gain (for gain/√fan_in)", value=1.0, step=0.1, key=f"{NS}.g.gain",
                              disabled=init != "gain", help="A number above 0, at most 1000")
-    branch = c[4].selectbox("Residual branch scale α", list(BRANCHES), index=1, format_func=BRANCHES.get,
+    branch = c[2].selectbox("Residual branch scale α", list(BRANCHES), index=1, format_func=BRANCHES.get,
                             key=f"{NS}.g.branch")
-    draws = c[5].slider("Random draws", 1, 20, 5, key=f"{NS}.g.draws")
     settings = (width, depth, init, branch, draws, gain if init == "gain" else 1.0)
     g_error = None
     try:
@@ -254,7 +255,7 @@ with tab_train:
     ss = st.session_state
     ss.setdefault(f"{NS}.t.settings", dict(TRAIN_DEFAULT))
     with st.form(f"{NS}.t.form"):
-        c = st.columns(4)
+        c = st.columns([2, 1, 1, 1])
         depths = c[0].multiselect("Depths (blocks of 2 layers)", DEPTH_CHOICES,
                                   default=list(TRAIN_DEFAULT["depths"]), key=f"{NS}.t.depths")
         t_width = c[1].selectbox("Width", [4, 8, 16, 32], index=2, key=f"{NS}.t.width")
@@ -290,16 +291,19 @@ with tab_train:
         every = max(1, chosen["steps"] // 200)
         losses = pd.DataFrame([r for run in runs for r in run.chart_rows(every=every)])
         losses["loss"] = losses["loss"].clip(lower=1e-5)
-        chart = alt.Chart(losses).mark_line(strokeWidth=2).encode(
-            x=alt.X("step:Q", title="training step"),
-            y=alt.Y("loss:Q", title="training loss (log scale)", scale=alt.Scale(type="log")),
-            color=alt.Color("depth:O", title="depth (blocks)", scale=alt.Scale(scheme="viridis")),
-            tooltip=["stack", "depth", "step", alt.Tooltip("loss:Q", format=".4f")],
-        ).properties(width=380, height=300).facet(
-            column=alt.Column("stack:N", title=None, sort=["plain", "residual"],
-                              header=alt.Header(labelExpr="datum.value == 'plain' ? 'Plain' : 'Residual'",
-                                                labelFontSize=15)))
-        st.altair_chart(chart)
+        low, high = float(losses["loss"].min()), float(losses["loss"].max())
+        cols = st.columns(2)
+        for col, stack in zip(cols, ("plain", "residual")):
+            chart = alt.Chart(losses[losses["stack"] == stack]).mark_line(strokeWidth=2).encode(
+                x=alt.X("step:Q", title="training step"),
+                y=alt.Y("loss:Q", title="training loss (log scale)",
+                        scale=alt.Scale(type="log", domain=[low, max(high, 1.0)])),
+                color=alt.Color("depth:O", title="depth (blocks)", scale=alt.Scale(scheme="viridis"),
+                                legend=alt.Legend(orient="right")),
+                tooltip=["stack", "depth", "step", alt.Tooltip("loss:Q", format=".4f")],
+            ).properties(height=320)
+            col.markdown("**Plain**" if stack == "plain" else "**Residual**")
+            col.altair_chart(chart, width="stretch")
         table = pd.DataFrame([{"depth": d, "plain: final loss": run.plain[d][-1],
                                "residual: final loss": run.residual[d][-1],
                                "plain: accuracy": run.accuracy[("plain", d)],
