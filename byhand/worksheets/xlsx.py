@@ -213,7 +213,8 @@ def _instructions(wt: Walkthrough, kind: str, decimals: int) -> str:
         return "Blank sheet: the layout only; choose your own numbers and work them out."
     how = ("Type a fraction as 0 1/3 (zero, space, 1/3): Excel reads 1/3 alone as a date."
            if wt.exact else f"Round to {decimals} decimal places.")
-    return f"Practice: fill in the white cells by hand; the self-check cells beside each step tell you. {how}"
+    return (f"Practice: fill in the white cells by hand; the self-check cells on the right of each step "
+            f"say NOT DONE, CORRECT or INCORRECT. {how}")
 
 
 def plan_sheet(ex: Exercise, kind: str = "practice", decimals: int = 3,
