@@ -271,11 +271,18 @@ def test_cell_center_matches_the_geometry(residual):
 def test_width_shrinks_cells_but_not_fonts():
     step = _transformer().steps[-1]
     wide = step_chart(step)
-    narrow = step_chart(step, width=700)
-    assert narrow.geometry["cell"] < wide.geometry["cell"]
-    assert narrow.to_dict()["hconcat"][0]["width"] <= 700 + 1
-    assert all(u["mark"].get("fontSize", 99) >= MIN_FONT for u in _units(narrow.to_dict()))
+    fits = step_chart(step, width=1000)
+    assert fits.geometry["cell"] < wide.geometry["cell"]
+    assert fits.to_dict()["hconcat"][0]["width"] <= 1000 + 1
+    # too narrow for "−0.442" at 13 px: the cells stop shrinking where the numbers still fit
+    narrow = step_chart(step, width=500)
+    assert narrow.geometry["cell"] >= 13 * 2.9 and narrow.to_dict()["hconcat"][0]["width"] > 500
+    for chart in (fits, narrow):
+        assert all(u["mark"].get("fontSize", 99) >= MIN_FONT for u in _units(chart.to_dict()))
     assert step_chart(step, cell_size=36).geometry["cell"] == 36
+    # small integers shrink further: the residual multiply fits 560 px
+    assert step_chart(residual_block(**default_residual()).steps[3], width=560).to_dict()[
+        "hconcat"][0]["width"] <= 561
 
 
 def test_blank_cells_are_empty_everywhere(residual):

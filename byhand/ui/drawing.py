@@ -25,10 +25,10 @@ import numpy as np
 from ..layout import Layout, layout_matrix, layout_step
 from ..numbers import fmt
 from ..stacked import Stacked
-from ..walkthrough import Op, Step, dot_product_text
+from ..walkthrough import Op, Step
 
 __all__ = ["PALETTE", "FILLS", "INKS", "ByHandChart", "step_chart", "matrix_chart", "selected_cell",
-           "cell_center", "step_latex", "step_text"]
+           "cell_center", "step_latex", "step_text", "summary"]
 
 ROLES = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
 
@@ -65,28 +65,45 @@ LABEL_FONT = 15
 MARK_FONT = 13
 MIN_FONT = 13
 CELL = 40  # px per cell at the natural size
-MIN_CELL, MAX_CELL = 30, 72
+MIN_CELL, MAX_CELL = 24, 72
 PAD = 4  # px around the drawing
-CHAR = 0.6  # an estimate of a character's width, in font sizes
+# Character widths in em, measured for Source Sans (Streamlit's chart font) in chromium, rounded up.
+_EM = {**dict.fromkeys("0123456789\u2212-+", 0.52), **dict.fromkeys(".,:;·", 0.26), "/": 0.36, " ": 0.22}
+_EM_OTHER = 0.58  # letters, brackets, arrows (bold included)
 
 # The columns of one box's record in the chart's data (the tests read them too).
 BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "block", "part", "role", "row", "col", "text", "blank",
               "lit", "fill", "stroke", "sw", "ink", "detail")
 
 
+def _em(text: str) -> float:
+    """Estimated width of a (possibly multi-line) text, in em."""
+    return max(sum(_EM.get(ch, _EM_OTHER) for ch in line) for line in text.split("\n"))
+
+
 def _text_width(text: str, font: float, cell: float) -> float:
-    """Estimated width of a (possibly multi-line) text, in cells."""
-    return max(len(line) for line in text.split("\n")) * CHAR * font / cell
+    """Estimated width of a text, in cells."""
+    return _em(text) * font / cell
 
 
-def _cell_size(longest: int, span: float, width: float | None,
+def _cell_size(longest: float, span: float, width: float | None,
                cell_size: float | None) -> tuple[float, float]:
-    """Cell size and value font size (px) that fit the longest number and, if given, the width."""
-    cell = cell_size or min(MAX_CELL, max(CELL, math.ceil(CHAR * VALUE_FONT * longest + 12)))
-    if width and span * cell > width:
-        cell = max(MIN_CELL, width / span)
-    font = max(MIN_FONT, min(VALUE_FONT, (cell - 8) / (CHAR * max(longest, 1))))
+    """Cell size and value font size (px) for the widest number (``longest`` em) and, if given, the width.
+
+    Cells are 40 px or as wide as the widest number at 15 px; a ``width`` shrinks them, but never
+    below what that number needs at 13 px (the chart is then wider than asked).
+    """
+    longest = max(longest, 0.5)
+    cell = cell_size or min(MAX_CELL, max(CELL, math.ceil(longest * VALUE_FONT + 12)))
+    if width and not cell_size and span * cell > width:
+        cell = max(MIN_CELL, math.ceil(longest * MIN_FONT + 6), width / span)
+    font = max(MIN_FONT, min(VALUE_FONT, (cell - 6) / longest))
     return cell, font
+
+
+def _label_font(cell: float) -> float:
+    """Labels shrink with small cells (the gaps they sit in are counted in cells), never below 13 px."""
+    return round(max(MIN_FONT, min(LABEL_FONT, 0.4 * cell)), 1)
 
 
 class _Boxes:
@@ -96,7 +113,7 @@ class _Boxes:
         boxes = lay.boxes
         self.x = np.array([b.x for b in boxes], dtype=float)
         self.y = np.array([b.y for b in boxes], dtype=float)
-        self.block = np.array([b.block for b in boxes], dtype=object)
+        self.block = np.array([b.block for b in boxes], dtype=str)
         self.part = [b.part for b in boxes]
         self.role = [b.role for b in boxes]
         self.row = np.array([b.row for b in boxes], dtype=int)
@@ -112,7 +129,7 @@ class _Boxes:
         return len(self.x)
 
     def isin(self, blocks) -> np.ndarray:
-        return np.isin(self.block, list(blocks))
+        return np.isin(self.block, np.array(list(blocks), dtype=str))
 
     def records(self, lit: np.ndarray, created: np.ndarray, select: np.ndarray) -> list[dict]:
         """One dict per selected box, created boxes then lit ones last (drawn on top)."""
@@ -152,8 +169,9 @@ def _bounds(boxes: _Boxes, labels: list[dict], cell: float) -> tuple[float, floa
     """The drawing's extent in cells: every box and every label's estimated text."""
     x0, x1, y0, y1 = boxes.x.min(), boxes.x.max() + 1, boxes.y.min(), boxes.y.max() + 1
     for lb in labels:
-        w = _text_width(lb["text"], LABEL_FONT, cell)
-        h = (lb["text"].count("\n") + 1) * 1.25 * LABEL_FONT / cell
+        font = _label_font(cell)
+        w = _text_width(lb["text"], font, cell)
+        h = (lb["text"].count("\n") + 1) * 1.25 * font / cell
         left = {"left": lb["x"], "right": lb["x"] - w}.get(lb["align"], lb["x"] - w / 2)
         x0, x1 = min(x0, left), max(x1, left + w)
         y0, y1 = min(y0, lb["y"] - h / 2), max(y1, lb["y"] + h / 2)
@@ -207,7 +225,7 @@ def _field(name: str, kind: str = "quantitative", **extra) -> dict:
 
 def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], segments: list[dict], *,
            cell: float, font: float, selectable: bool, pick_block: str = "product",
-           selected: tuple[int, int] | None = None) -> ByHandChart:
+           selected: tuple[int, int] | None = None, description: str = "") -> ByHandChart:
     """Layer boxes, numbers, links and labels on square cells with no axes.
 
     ``records`` holds the boxes that cannot be picked ("bh_boxes") and those that can ("bh_picks").
@@ -268,7 +286,7 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
         data[name] = group
         layers.append({"data": {"name": name},
                        "mark": {"type": "text", "align": align, "baseline": "middle", "lineBreak": "\n",
-                                "fontSize": LABEL_FONT,
+                                "fontSize": _label_font(cell),
                                 "fontWeight": "normal" if kind == "name" else "bold"},
                        "encoding": {**pos("x", "y"), "text": _field("text", "nominal"),
                                     "color": colour("ink")}})
@@ -280,7 +298,7 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
             "hconcat": [{"layer": layers, "width": width, "height": height, "view": {"stroke": None}}],
             "spacing": 0, "background": "white",
             "padding": {"left": PAD, "right": PAD, "top": PAD, "bottom": PAD},
-            "usermeta": {"byhand": geometry}}
+            "usermeta": {"byhand": geometry}, "description": description}
     if selectable and "bh_picks" in data:
         spec["params"] = [_cell_param(selected, pick_block, ["bh_picks_hit"])]
     return ByHandChart(spec, data, geometry)
@@ -308,16 +326,35 @@ def _lit(boxes: _Boxes, step: Step, selected: tuple[int, int] | None) -> np.ndar
     return lit
 
 
+def _dot_texts(step: Step, decimals: int) -> np.ndarray:
+    """Every product cell written out as ``dot_product_text`` does, formatting each operand cell once."""
+
+    def term(v) -> str:
+        t = fmt(v, decimals)
+        return f"({t})" if t.startswith("\u2212") or "/" in t else t
+
+    lt = [[term(v) for v in row] for row in step.left.values.tolist()]
+    rt = [[term(v) for v in col] for col in step.right.values.T.tolist()]
+    m, n = step.product.shape
+    out = np.empty((m, n), dtype=object)
+    for i in range(m):
+        for j in range(n):
+            terms = " + ".join(f"{a}·{b}" for a, b in zip(lt[i], rt[j]))
+            out[i, j] = f"{terms} = {fmt(step.product[i, j], decimals)}"
+    return out
+
+
 def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
     """The tooltip of each box: the dot product for a product cell, the op for a result cell."""
     out = [f"{p} [{r + 1}, {c + 1}] = {t}" if t else ""
-           for p, r, c, t in zip(boxes.part, boxes.row, boxes.col, boxes.text)]
+           for p, r, c, t in zip(boxes.part, boxes.row.tolist(), boxes.col.tolist(), boxes.text)]
     op = step.op
     has_result = step.result is not None and step.product is not None and op.name != "none"
-    for k in np.flatnonzero(boxes.isin(("product", "result")) & ~boxes.blank):
+    dots = _dot_texts(step, decimals) if step.is_multiply else None
+    for k in np.flatnonzero(boxes.isin(("product", "result")) & ~boxes.blank).tolist():
         r, c = int(boxes.row[k]), int(boxes.col[k])
-        if boxes.block[k] == "product" and step.is_multiply:
-            out[k] = dot_product_text(step, r, c, decimals)
+        if boxes.block[k] == "product" and dots is not None:
+            out[k] = dots[r, c]
         elif boxes.block[k] == "result" and has_result:
             src = fmt(step.product[r, c], decimals)
             out[k] = (f"{op.label} of {src} = {boxes.text[k]}" if op.name in ("relu", "gelu", "scale")
@@ -350,7 +387,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     right one, the cell itself, its result and the skip link that carries row i (element-wise
     softmax/LayerNorm: the product's whole column j); a pick outside the product is ignored.
     ``blank`` holds (block, row, col) cells drawn empty (practice). ``width`` (px) shrinks the
-    cells to fit (down to 30 px, fonts never below 13 px); ``cell_size`` (px) fixes them.
+    cells to fit (never below what the widest number needs at 13 px); ``cell_size`` (px) fixes
+    them.
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
     boxes, block ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
@@ -371,11 +409,11 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     records = {"bh_boxes": boxes.records(lit, created, ~pick), "bh_picks": boxes.records(lit, created, pick)}
     labels = _label_records(lay, dict(zip(boxes.part, boxes.role)))
     x0, x1, _, _ = _bounds(boxes, labels, CELL)
-    longest = max((len(t) for t in boxes.text), default=1)
+    longest = max(map(_em, set(boxes.text)), default=0.5)
     cell, font = _cell_size(longest, x1 - x0, width, cell_size)
     return _chart(boxes, records, labels, _link_segments(lay, step, selected), cell=cell, font=font,
                   selectable=True, pick_block="given" if given else "product",
-                  selected=selected if lit.any() else None)
+                  selected=selected if lit.any() else None, description=summary(step))
 
 
 def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
@@ -403,11 +441,11 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     hl = highlight or set()
     lit = np.array([(r, c) in hl for r, c in zip(boxes.row.tolist(), boxes.col.tolist())], dtype=bool)
     boxes.detail = [f"{name} [{r + 1}, {c + 1}] = {t}" for r, c, t in zip(boxes.row, boxes.col, boxes.text)]
-    longest = max((len(t) for t in boxes.text), default=1)
+    longest = max(map(_em, set(boxes.text)), default=0.5)
     if marks:  # the value moves up to make room for its mark
         boxes.mark = [marks.get((r, c), "") for r, c in zip(boxes.row.tolist(), boxes.col.tolist())]
         boxes.ty = boxes.y + 0.36
-        longest = max(longest, max(len(t) for t in boxes.mark))
+        longest = max(longest, max(_em(t) for t in boxes.mark) * MARK_FONT / VALUE_FONT)
     everything = np.ones(len(boxes), dtype=bool)
     created = np.zeros(len(boxes), dtype=bool)
     key = "bh_picks" if selectable else "bh_boxes"
@@ -418,7 +456,7 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     if marks and not cell_size:
         cell = max(cell, 44)
     return _chart(boxes, records, labels, [], cell=cell, font=font, selectable=selectable,
-                  pick_block="given")
+                  pick_block="given", description=f"The {m.shape[0]}×{m.shape[1]} matrix {name}.")
 
 
 def cell_center(chart: ByHandChart, block: str, row: int, col: int) -> tuple[float, float]:
@@ -611,6 +649,27 @@ def _text_matrix(m: np.ndarray | None, shape: tuple[int, int], name: str, decima
         f"  row {r + 1}: {_text_row(m, r, decimals, hidden, [])}" for r in range(shape[0])]
 
 
+def summary(step: Step) -> str:
+    """The step in one sentence, e.g. ``[W1 | b1] times [X; 1] gives W1·X + b1; ReLU of it gives H.``
+
+    >>> from byhand import residual_block
+    >>> summary(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]).steps[0])
+    'X: the given 1×2 matrix.'
+    """
+    if step.left is None and step.product is None:
+        return f"{step.name}: the given {step.result.shape[0]}×{step.result.shape[1]} matrix."
+    has_op = step.op.name != "none" and step.result is not None and step.product is not None
+    if step.left is None:
+        return f"{step.op.label} of {step.product_name} gives {step.name}."
+    if step.product is None:
+        m, n = step.left.shape[0], step.right.shape[1]
+        return f"Arrange {step.left.name} and {step.right.name}; their product ({m}×{n}) comes next."
+    pname = step.product_name or "the product"
+    return (f"{step.left.name} times {step.right.name} gives {pname}"
+            + (f"; {step.op.label} of it gives {step.name}." if has_op
+               else (f" = {step.name}." if step.name != pname else ".")))
+
+
 def step_text(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | None = None) -> str:
     """The step in plain text (screen readers, a text view): a sentence, then each matrix row by row.
 
@@ -623,22 +682,14 @@ def step_text(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | 
         return "\n".join(_text_matrix(step.result, step.result.shape, step.name, decimals,
                                       _blank_of(blank, "given")))
     has_op = step.op.name != "none" and step.result is not None and step.product is not None
-    lines = []
+    lines = [summary(step)]
     if step.left is not None:
         shape = (step.left.shape[0], step.right.shape[1])
         pname = step.product_name or "the product"
-        if step.product is None:
-            lines.append(f"Arrange {step.left.name} and {step.right.name}; their product "
-                         f"({shape[0]}×{shape[1]}) comes next.")
-        else:
-            lines.append(f"{step.left.name} times {step.right.name} gives {pname}"
-                         + (f"; {step.op.label} of it gives {step.name}." if has_op else
-                            (f" = {step.name}." if step.name != pname else ".")))
         lines += _text_stacked(step.left, decimals, _blank_of(blank, "left"))
         lines += _text_stacked(step.right, decimals, _blank_of(blank, "right"))
         lines += _text_matrix(step.product, shape, pname, decimals, _blank_of(blank, "product"))
     else:
-        lines.append(f"{step.op.label} of {step.product_name} gives {step.name}.")
         lines += _text_matrix(step.product, step.product.shape, step.product_name, decimals,
                               _blank_of(blank, "product"))
     if has_op:
