@@ -127,8 +127,9 @@ def compare_view(key: tuple, wt) -> None:
 share.use_app_navigation()
 ss = st.session_state
 st.title("Transformer encoder block, by hand")
-st.markdown("Attention mixes **positions** (across columns), the feed-forward layers mix **features** "
-            "(across rows), and two identities carry the input around both.")
+c_variant, c_intro = st.columns([5, 4], vertical_alignment="center")
+c_intro.caption("Attention mixes **positions** (across columns), the feed-forward layers mix **features** "
+                "(across rows), and two identities carry the input around both.")
 
 first_run = "encoder.v" not in ss
 if first_run:
@@ -137,8 +138,8 @@ if first_run:
                                         tuple(VARIANTS), "hand", messages, "variant")
     ss["encoder.link_messages_v"] = messages
 ss.setdefault("encoder.variant", ss["encoder.v"])
-variant = st.segmented_control("Variant", list(VARIANTS), format_func=VARIANTS.get, key="encoder.variant",
-                               required=True, label_visibility="collapsed")
+variant = c_variant.segmented_control("Variant", list(VARIANTS), format_func=VARIANTS.get,
+                                     key="encoder.variant", required=True, label_visibility="collapsed")
 link_used = ss.setdefault("encoder.link_variant", ss["encoder.v"])
 ss["encoder.v"] = variant
 spec = HAND if variant == "hand" else TORCH

@@ -57,8 +57,8 @@ def compare_view(key: tuple, wt) -> None:
 
 share.use_app_navigation()
 st.title("Residual block, by hand")
-st.markdown("A skip connection is an **identity matrix stacked beside the weights**: one multiply "
-            "`[I | W2 | b2]·[X; H; 1]` gives `X + F(X)`.")
+st.caption("A skip connection is an **identity matrix stacked beside the weights**: one multiply "
+           "`[I | W2 | b2]·[X; H; 1]` gives `X + F(X)`.")
 
 for message in share.restore_once(SPEC):
     st.warning(md_escape(message), icon=":material/link_off:")

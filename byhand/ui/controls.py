@@ -19,14 +19,30 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from ..layout import layout_step
 from ..numbers import fmt
 from ..walkthrough import Step, Walkthrough, dot_product_text
 from . import drawing
 
-__all__ = ["SPEEDS", "step_key", "advance", "clamp_step", "step_player", "step_view", "picked_cell",
-           "gif_button"]
+__all__ = ["SPEEDS", "fit_cell", "step_key", "advance", "clamp_step", "step_player", "step_view",
+           "picked_cell", "gif_button"]
 
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
+FIT_HEIGHT = 420  # px: a step's drawing shrinks (down to 30 px cells) to fit a 1280 × 800 projector
+
+
+def fit_cell(step: Step, decimals: int = 3, height: float = FIT_HEIGHT) -> float | None:
+    """A cell size (px) that fits the drawing into ``height``, or None when it fits at its natural size.
+
+    Never smaller than 30 px, nor than the longest number needs at a 13 px font.
+    """
+    cells = layout_step(step).height
+    if cells * 40 <= height:
+        return None
+    values = [m for m in (step.product, step.result) if m is not None]
+    values += [s.values for s in (step.left, step.right) if s is not None]
+    longest = max((len(fmt(v, decimals)) for m in values for v in m.flat), default=1)
+    return max(30.0, longest * 0.6 * 13 + 8, height / cells)
 
 
 def step_key(ns: str) -> str:
@@ -103,8 +119,8 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
                help="Show the steps one after another; it stops at the last step.")
     row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal",
                           label_visibility="collapsed", help="Seconds per step: slow 4, normal 2.5, fast 1.2")
-    st.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns),
-                     format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
+    row.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns), width="stretch",
+                      format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
     render(wt.steps[k - 1], k - 1)
 
 
@@ -160,7 +176,8 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
                              (f"{ns}.col.{k}", n, None if cell is None else cell[1] + 1)):
             if ss.get(key) not in ["—", *range(1, size + 1)] or (v is not None and ss.get(key) != v):
                 ss[key] = "—" if v is None else v
-    chart = drawing.step_chart(step, decimals=decimals, selected=cell, width=width)
+    chart = drawing.step_chart(step, decimals=decimals, selected=cell, width=width,
+                               cell_size=None if width else fit_cell(step, decimals))
     if pickable:
         st.altair_chart(chart, on_select=lambda: _on_pick(ns, k), selection_mode="cell",
                         key=f"{ns}.pick.{k}", width="content")
