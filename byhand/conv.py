@@ -422,9 +422,10 @@ class _Work:
             S = Part("I" if cout == c else "[I; 0]", E.astype(object if self.exact else float), "identity")
             what = f"pad({xs.name})" if cout > c else xs.name
             keep = f" (one pixel in {stride} along each axis)" if stride > 1 else ""
-            added = (f"{S.name}·{xs.name} copies x{keep} into the first {c} channel{'s' if c > 1 else ''} "
-                     f"and leaves the other {cout - c} zero: option A, no parameters" if cout > c
-                     else f"I·{xs.name} copies x{keep}")
+            first = "channel 1" if c == 1 else f"channels 1–{c}"
+            rest = f"channel {cout}" if cout == c + 1 else f"channels {c + 1}–{cout}"
+            added = (f"{S.name}·{xs.name} copies x{keep} into {first} and leaves {rest} zero: option A, "
+                     "no parameters" if cout > c else f"I·{xs.name} copies x{keep}")
         else:
             what = f"BNs(Ws·{xs.name})"
             added = (f"Ws′·{xs.name} is the projection shortcut (option B): a 1×1 convolution with "

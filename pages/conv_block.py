@@ -24,9 +24,9 @@ from byhand.ui.editors import ExampleSpec, Size, example_controls, matrix_editor
 from byhand.ui.torch_panel import check_table
 
 NS = "conv"
-KINDS = {"basic": "Basic 3×3 → 3×3", "bottleneck": "Bottleneck 1×1 → 3×3 → 1×1"}
-SHORTCUTS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: 1×1 projection"}
-STEP_WIDTH = 1150  # px: the by-hand drawing shrinks its cells to fit
+KINDS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
+SHORTCUTS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: projection"}
+STEP_WIDTH = 820  # px: the by-hand drawing shrinks its cells to fit (down to 30 px)
 
 
 # ---------------------------------------------------------------- the example as editable matrices
@@ -331,10 +331,11 @@ for name, value in (("kind", "basic"), ("shortcut", "identity"), ("stride", 1), 
     ss.setdefault(f"{NS}.{name}", value)
 if ss[f"{NS}.shortcut"] == "identity":
     ss[f"{NS}.stride"] = 1
-c1, c2, c3, c4 = st.columns([3.2, 3.2, 1, 1.1])
+c1, c2 = st.columns([1, 1.2])
 kind = c1.segmented_control("Block", list(KINDS), format_func=KINDS.get, key=f"{NS}.kind") or "basic"
 shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUTS.get,
                                 key=f"{NS}.shortcut", on_change=_stride_for_shortcut) or "identity"
+c3, c4, _ = st.columns([1, 1, 2.2])
 stride = c3.segmented_control("Stride", [1, 2], key=f"{NS}.stride", disabled=shortcut == "identity",
                               help="The identity shortcut needs stride 1: x and the output must have the "
                                    "same shape.") or 1
@@ -354,7 +355,7 @@ with st.expander("✏️ Edit the image, the kernels and the batch-norm statisti
     st.caption("x1, x2: the image's channels. w1_1, w1_2 …: kernel 1, 2 … of convolution 1, its input "
                "channels stacked (rows 1–3 channel 1, rows 4–6 channel 2); w1 alone (1×1 convolutions): "
                "output channels × input channels. bn1 …: one row per channel, columns γ, β, μ, σ².")
-    edited = matrix_editors(spec, per_row=4)
+    edited = matrix_editors(spec, per_row=3)
 try:
     if parse_number(eps_text) < 0:
         raise ValueError("negative: ε must be 0 or more")
