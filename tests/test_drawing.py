@@ -24,6 +24,7 @@ from byhand import (
 )
 from byhand.layout import layout_step
 from byhand.ui.drawing import (
+    BOX_FIELDS,
     FILLS,
     INKS,
     MIN_FONT,
@@ -113,6 +114,13 @@ def test_one_record_per_box_and_the_right_blocks_pickable(step):
     picks = {r["block"] for r in chart.data["bh_picks"]}
     assert picks == ({"given"} if step.left is None and step.product is None
                      else {"product", "result"} & {b.block for b in lay.boxes})
+
+
+def test_records_carry_the_documented_fields(residual):
+    for rec in _records(step_chart(residual.steps[3])):
+        assert tuple(rec) == BOX_FIELDS
+    recs = _records(matrix_chart("X", np.eye(2, dtype=int), marks={(0, 0): "+1"}))
+    assert tuple(recs[0]) == (*BOX_FIELDS, "mark", "my")
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -289,8 +297,10 @@ def test_blank_cells_are_empty_everywhere(residual):
     step = residual.steps[3]
     blank = {("product", 0, 0), ("result", 1, 1)}
     chart = step_chart(step, blank=blank)
-    assert _box(chart, "product", 0, 0)["text"] == "" and _box(chart, "product", 0, 1)["text"] == "0"
-    assert _box(chart, "product", 0, 0)["fill"] == "#FFFFFF"
+    assert _box(chart, "product", 0, 0)["text"] == "?" and _box(chart, "product", 0, 1)["text"] == "0"
+    assert _box(chart, "product", 0, 0)["fill"] == "#FFFFFF" and _box(chart, "product", 0, 0)["detail"] == ""
+    # an arrange step's product is not a blank to fill: its boxes stay empty
+    assert {r["text"] for r in _records(step_chart(residual.steps[2])) if r["block"] == "product"} == {""}
     assert step_latex(step, blank=blank).count(r"\square") == 2
     assert "row 1: ? 0 0" in step_text(step, blank=blank)
 

@@ -7,10 +7,19 @@ identity's columns to the rows they pick out, and the cells a step creates have 
 Colours are never the only cue: every part is labelled.
 
 Picking a product cell: the product and result boxes carry a point selection named ``"cell"``
-over the fields ``block``, ``row`` and ``col``. Show the chart with
-``st.altair_chart(chart, on_select="rerun", selection_mode="cell", key=...)`` and read the pick
-with ``selected_cell(event)``; pass it back as ``step_chart(step, selected=...)`` to light up
-row i of the left operand and column j of the right one.
+over the fields ``block``, ``row`` and ``col`` (a given step's matrix boxes, block ``"given"``).
+Read the pick from the widget's state *before* drawing, so the same run lights it up::
+
+    pick = selected_cell(st.session_state.get("res.pick.3"))   # None until a cell is clicked
+    st.altair_chart(step_chart(step, selected=pick), on_select="rerun",
+                    selection_mode="cell", key="res.pick.3")
+
+A click reruns the page with ``{"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}}``
+in that key (a result cell gives its own row and column); a double click clears it
+(``{"cell": {}}``). The chart keeps its natural size (square cells); pass ``width=`` to shrink
+it to a column. ``step_chart`` and ``matrix_chart`` return a ``ByHandChart``: an altair chart
+whose spec is written directly (about 1 ms a step); show it as it is, do not combine it with
+other altair charts.
 """
 
 from __future__ import annotations
@@ -138,7 +147,7 @@ class _Boxes:
         stroke = np.where(lit, PALETTE["highlight"], np.where(
             created, PALETTE["created"], [PALETTE.get(r, TEXT) for r in self.role]))
         sw = np.where(lit, 3.5, np.where(created, 2.0, 1.0))
-        faint = [r in ("identity", "zeros") and t == "0" for r, t in zip(self.role, self.text)]
+        faint = [(r in ("identity", "zeros") and t == "0") or t == "?" for r, t in zip(self.role, self.text)]
         ink = np.where(np.array(faint, dtype=bool) & ~lit, FAINT, TEXT)
         order = np.argsort(created * 1 + lit * 2, kind="stable")
         cols = {"x": self.x, "y": self.y, "x2": self.x + 1, "y2": self.y + 1, "tx": self.x + 0.5,
@@ -386,9 +395,9 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
     right one, the cell itself, its result and the skip link that carries row i (element-wise
     softmax/LayerNorm: the product's whole column j); a pick outside the product is ignored.
-    ``blank`` holds (block, row, col) cells drawn empty (practice). ``width`` (px) shrinks the
-    cells to fit (never below what the widest number needs at 13 px); ``cell_size`` (px) fixes
-    them.
+    ``blank`` holds (block, row, col) cells drawn white with a faint "?" (practice). ``width``
+    (px) shrinks the cells to fit (never below what the widest number needs at 13 px);
+    ``cell_size`` (px) fixes them.
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
     boxes, block ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
@@ -402,6 +411,9 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     lit = _lit(boxes, step, selected)
     if tooltips:
         boxes.detail = _details(boxes, step, decimals)
+    for k in np.flatnonzero(boxes.blank).tolist():  # a practice blank shows a faint "?" to work out
+        if (str(boxes.block[k]), int(boxes.row[k]), int(boxes.col[k])) in (blank or ()):
+            boxes.text[k] = "?"
     # the cells this step creates: its product and result (an element-wise step's product is its input)
     created = boxes.isin(("product", "result") if step.left is not None else ("result",))
     given = step.product is None and step.left is None  # its matrix's boxes take the picks
