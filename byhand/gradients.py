@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .examples import check_size
-from .numbers import ByHandError, as_matrix, fmt, is_exact, tidy
+from .numbers import ByHandError, as_matrix, is_exact, tidy
 from .residual import check_inputs, expect_shape
 from .stacked import hstack, identity, ones, part, vstack
 from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
@@ -158,13 +158,10 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "z", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")),
         vstack(part("x", x, "input"), ones(1, exact)), "W1·x + b1", NONE)
     kink_note = (f" Row {', '.join(map(str, kinks))} of z is exactly 0: " + KINK_NOTE) if kinks else ""
-    zs = ", ".join(fmt(v) for v in z[:, 0])
-    slopes = ", ".join(fmt(D[i, i]) for i in range(h))
     slope = Step(
         "ReLU′ as a diagonal matrix",
         "ReLU passes a small change through where z > 0 (slope 1) and blocks it where z ≤ 0 "
-        f"(slope 0). Here z = ({zs}), so the slopes are ({slopes}): they go on the diagonal of "
-        "D = diag(ReLU′(z)).",
+        "(slope 0). Put each hidden unit's slope on the diagonal of D = diag(ReLU′(z)).",
         "D", result=D, note=kink_note.strip())
     dw1 = multiply_step(
         "Blocked rows",

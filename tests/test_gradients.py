@@ -13,6 +13,7 @@ from byhand.gradients import (
     default_jacobian,
     default_unrolled,
     jacobian_walkthrough,
+    random_jacobian,
     relu_derivative,
     unrolled_walkthrough,
 )
@@ -226,3 +227,32 @@ def test_unrolled_bad_input():
     bad[1]["W2"] = [[1, 0]]
     with pytest.raises(ByHandError, match="W2_2 is 1×2 but must be 2×2"):
         unrolled_walkthrough(u["x0"], bad)
+
+
+def test_random_jacobian_is_seeded_and_sized(walkthrough_ok):
+    a, b = random_jacobian(11, features=2, hidden=4), random_jacobian(11, features=2, hidden=4)
+    assert a == b and a != random_jacobian(12, features=2, hidden=4)
+    assert [len(a[k]) for k in ("x", "W1", "b1", "W2", "b2", "delta")] == [2, 4, 4, 2, 2, 1]
+    assert len(a["W1"][0]) == 2 and len(a["W2"][0]) == 4 and len(a["delta"][0]) == 2
+    assert all(-2 <= v <= 2 for m in a.values() for row in m for v in row)
+    walkthrough_ok(jacobian_walkthrough(**a))
+    with pytest.raises(ByHandError, match="features must be a whole number from 1 to 64"):
+        random_jacobian(1, features=0)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: jacobian_walkthrough(**default_jacobian()),
+    lambda: jacobian_walkthrough(**random_jacobian(3), residual=False),
+    lambda: unrolled_walkthrough(**default_unrolled()),
+])
+def test_practice_and_worksheets_take_the_walkthroughs(build):
+    """Proper Steps: practice mode and the PDF / XLSX worksheets render them unchanged."""
+    from byhand.practice import answer_cells, make_exercise
+    from byhand.worksheets.pdf import worksheet_pdf
+    from byhand.worksheets.xlsx import worksheet_xlsx
+
+    wt = build()
+    ex = make_exercise(wt, "all", seed=1, code="jacobian/1")
+    assert len(answer_cells(wt)) > 0
+    assert worksheet_pdf(ex, answers=True)[:4] == b"%PDF"
+    assert worksheet_xlsx(ex)[:2] == b"PK"
