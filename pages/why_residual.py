@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from byhand import ByHandError
+from byhand import ByHandError, default_residual
 from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
 from byhand.gradients import (
     default_jacobian,
@@ -24,15 +24,16 @@ from byhand.ui.editors import (
     example_controls,
     matrix_editors,
     md_escape,
+    set_example,
     show_error,
+    to_rows,
     valid_or_last,
 )
 
 NS = "why"
 SPEC = ExampleSpec(
     NS, ("x", "W1", "b1", "W2", "b2", "delta"),
-    (Size("features", "Features (rows of x)", "d", 3, 1, 6),
-     Size("hidden", "Hidden size (rows of W1)", "h", 3, 1, 6)),
+    (Size("features", "Features (rows of x)", "d", 3), Size("hidden", "Hidden size (rows of W1)", "h", 3)),
     default_jacobian, random_jacobian)
 CAPTIONS = {"x": "one sample", "W1": "first layer", "b1": "its bias", "W2": "second layer", "b2": "its bias",
             "delta": "δ = ∂L/∂y, the upstream gradient (a row)"}
@@ -74,6 +75,20 @@ def sr_images(factor: int, method: str):
     return residual_image(96, factor, method)
 
 
+def from_residual_page(sample: int) -> None:
+    """Start the editors from the residual page's current block (its last valid example, or its
+    default) at one sample (a column of its X), with the upstream gradient δ = all ones."""
+    ss = st.session_state
+    res = ss.get("residual.valid") or {k: to_rows(k, v) for k, v in default_residual().items()}
+    X = res["X"]
+    j = min(sample, len(X[0])) - 1
+    d, h = len(X), len(res["W1"])
+    rows = {"x": [[row[j]] for row in X], "W1": res["W1"], "b1": res["b1"], "W2": res["W2"], "b2": res["b2"],
+            "delta": [["1"] * d]}
+    set_example(SPEC, None, {"features": d, "hidden": h}, base=rows)
+    ss[controls.step_key(NS)] = 1
+
+
 def as_key(rows: dict) -> tuple:
     return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
 
@@ -112,6 +127,11 @@ with tab_hand:
         "its second sample.")
     stage = st.container()
     with st.expander("Edit the example: x, W1, b1, W2, b2, δ and the sizes", icon=":material/edit:"):
+        c1, c2, _ = st.columns([1, 2, 2], vertical_alignment="bottom")
+        sample = c1.selectbox("Sample (column of X)", range(1, 9), key=f"{NS}.sample")
+        c2.button("Use the residual page's block", icon=":material/add_circle:", key=f"{NS}.from_residual",
+                  on_click=from_residual_page, args=(sample,),
+                  help="Its W1, b1, W2, b2 and one column of its X (as edited there), with δ = all ones.")
         size_error = example_controls(SPEC)
         edited = matrix_editors(SPEC, captions=CAPTIONS)
     skip = st.session_state.get(f"{NS}.skip", True)
@@ -212,10 +232,13 @@ with tab_depth:
     if g_error is not None:
         st.error(f"{md_escape(g_error)}  \nThe chart shows the last valid setting until this is fixed.",
                  icon=":material/error:")
-    data = pd.DataFrame(g.chart_rows(points=500))
+    kind = st.segmented_control("Show", ["gradients", "activations"], default="gradients", key=f"{NS}.g.kind",
+                                help="Activations: ‖x_l‖ at every block, with ‖x_0‖ = 1.") or "gradients"
+    data = pd.DataFrame(g.chart_rows(points=500, kind="grad" if kind == "gradients" else "act"))
     band = alt.Chart(data).mark_area(opacity=0.2).encode(
         x=alt.X("layer:Q", title="block (0 = the input, right = the top)"),
-        y=alt.Y("low:Q", title="gradient norm ‖∂L/∂x‖ (log scale)",
+        y=alt.Y("low:Q", title=("gradient norm ‖∂L/∂x‖" if kind == "gradients" else "activation norm ‖x‖")
+                + " (log scale)",
                 axis=alt.Axis(labelExpr="'1e' + format(datum.value, 'd')")),
         y2="high:Q", color=alt.Color("stack:N", scale=COLOURS, title="stack"))
     line = alt.Chart(data).mark_line(strokeWidth=2.5).encode(

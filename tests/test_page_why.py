@@ -192,3 +192,39 @@ def test_training_control_change_and_no_depth():
     at.button(key="FormSubmitter:why.t.form-Train").click().run()
     assert "Choose at least one depth" in errors(at)
     assert not at.exception
+
+
+def test_use_the_residual_page_block():
+    """Sample 1 of the residual page's default: x = (1, 0, 2), z = (1 + 2, −2 + 1, −1) = (3, −1, −1), only
+    unit 1 on: ∂F/∂x = (1, 0, 1)ᵀ·(1, 0, 1), I + ∂F/∂x = [[2, 0, 1], [0, 1, 0], [1, 0, 2]]; with δ = (1, 1, 1)
+    the gradient passed down is its column sums, (3, 1, 3)."""
+    at = open_page(state={"why.step": 9})
+    at.selectbox(key="why.sample").set_value(1)
+    at.button(key="why.from_residual").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["why.base"]["x"] == [["1"], ["0"], ["2"]]
+    assert first_subheader(at).startswith("Step 1 of 9")
+    at.session_state["why.step"] = 9
+    at.run()
+    assert matrix_in_text(at, "δ·(I + ∂F/∂x)") == [["3", "1", "3"]]
+
+
+def test_the_residual_page_edits_carry_over():
+    at = open_page()
+    at.switch_page("pages/residual_block.py")
+    at.run()
+    edit(at, "residual.edit.X", 0, 0, "5")
+    at.switch_page(PAGE)
+    at.run()
+    at.selectbox(key="why.sample").set_value(1)
+    at.button(key="why.from_residual").click().run()
+    assert at.session_state["why.base"]["x"] == [["5"], ["0"], ["2"]]
+    assert not at.exception
+
+
+def test_activations_view():
+    at = open_page()
+    at.session_state["why.g.kind"] = "activations"
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.metric) == 3
