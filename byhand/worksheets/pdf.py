@@ -137,18 +137,38 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float
     pdf.set_text_color(*INK)
 
 
-def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False,
-                colour=INK, line: float | None = None) -> None:
+def _wrap(pdf: WorksheetPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap at the current font (fpdf's multi_cell is slow on long captions)."""
+    space = pdf.get_string_width(" ")
+    lines = []
+    for para in text.split("\n"):
+        cur, cur_w = "", 0.0
+        for word in para.split(" "):
+            w = pdf.get_string_width(word)
+            if cur and cur_w + space + w > width:
+                lines.append(cur)
+                cur, cur_w = word, w
+            else:
+                cur, cur_w = (f"{cur} {word}", cur_w + space + w) if cur else (word, w)
+        lines.append(cur)
+    return lines
+
+
+def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False, colour=INK) -> None:
+    """Wrapped text across the page from the current y; y moves below it."""
     pdf.set_font("DejaVu", "B" if bold else "", size)
     pdf.set_text_color(*colour)
-    pdf.set_x(MARGIN)
-    pdf.multi_cell(pdf.usable_width, line or size / PT * 1.45, text, new_x="LMARGIN", new_y="NEXT", align="L")
+    line = size / PT * 1.45
+    y = pdf.get_y()
+    for text_line in _wrap(pdf, text, pdf.usable_width):
+        pdf.text(MARGIN, y + line * 0.75, text_line)
+        y += line
+    pdf.set_y(y)
 
 
 def _text_height(pdf: WorksheetPDF, text: str, size: float, bold: bool = False) -> float:
     pdf.set_font("DejaVu", "B" if bold else "", size)
-    lines = pdf.multi_cell(pdf.usable_width, size / PT * 1.45, text, dry_run=True, output="LINES")
-    return len(lines) * size / PT * 1.45
+    return len(_wrap(pdf, text, pdf.usable_width)) * size / PT * 1.45
 
 
 def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dict, decimals: int,
@@ -197,7 +217,7 @@ def _header(pdf: WorksheetPDF, ex: Exercise, kind: str, decimals: int, heading: 
     _text_block(pdf, f"Block: {wt.block}    Code: {ex.code or '—'}", 9.5)
     _text_block(pdf, what, 9.5, colour=MUTED)
     if heading == "Worksheet":
-        pdf.ln(2)
+        pdf.set_y(pdf.get_y() + 2)
         _text_block(pdf, "Name: ______________________________     Date: ______________", 10)
     pdf.set_draw_color(*GRID)
     pdf.line(MARGIN, pdf.get_y() + 1.5, pdf.w - MARGIN, pdf.get_y() + 1.5)
