@@ -318,6 +318,41 @@ def _stride_for_shortcut() -> None:
     ss[f"{NS}.stride"] = 1 if ss.get(f"{NS}.shortcut") in ("identity", None) else 2
 
 
+def read_link(params: dict) -> list[str]:
+    """The link's block, shortcut, stride, channels and ε into session state (checked); messages.
+
+    A setting the link leaves out keeps its value (or gets its default).
+    """
+    ss, messages = st.session_state, []
+    read = {
+        "kind": lambda: share.read_choice(params, "block", tuple(KINDS), "basic", messages, "block"),
+        "shortcut": lambda: share.read_choice(params, "sc", tuple(SHORTCUTS), "identity", messages,
+                                              "shortcut"),
+        "stride": lambda: share.read_int(params, "s", 1, 2, 1, messages, "stride"),
+        "channels": lambda: share.read_int(params, "c", 1, 2, 1, messages, "channels"),
+        "eps": lambda: _read_eps(params["eps"], messages),
+    }
+    link_keys = {"kind": "block", "shortcut": "sc", "stride": "s", "channels": "c", "eps": "eps"}
+    defaults = {"kind": "basic", "shortcut": "identity", "stride": 1, "channels": 1, "eps": "0"}
+    for name, fn in read.items():
+        if link_keys[name] in params:
+            ss[f"{NS}.{name}"] = fn()
+        else:
+            ss.setdefault(f"{NS}.{name}", defaults[name])
+    return messages
+
+
+def _read_eps(text, messages: list[str]) -> str:
+    eps = str(text)[:40]
+    try:
+        if parse_number(eps) < 0:
+            raise ValueError("negative")
+        return eps
+    except ValueError:
+        messages.append(f"eps = {eps[:20]!r} in the link is not a number ≥ 0; using 0.")
+        return "0"
+
+
 # ---------------------------------------------------------------- the page
 
 st.title("Convolutional ResNet block, by hand")
@@ -326,9 +361,10 @@ st.markdown("A convolution is **one matrix multiply**: unroll the image's patche
             "shortcut is added in the same multiply: `[W2′ | I | t2]·[im2col(H); x; 1] = BN2(conv2(H)) + x`.")
 
 ss = st.session_state
-for name, value in (("kind", "basic"), ("shortcut", "identity"), ("stride", 1), ("channels", 1),
-                    ("eps", "0")):
-    ss.setdefault(f"{NS}.{name}", value)
+if f"{NS}.link" not in ss:  # the page's first run in this session: read the link once
+    ss[f"{NS}.link"] = read_link({k: st.query_params.get(k) for k in st.query_params})
+for message in ss[f"{NS}.link"]:
+    st.warning(f"🔗 {message}")
 if ss[f"{NS}.shortcut"] == "identity":
     ss[f"{NS}.stride"] = 1
 c1, c2 = st.columns([1, 1.2])
@@ -384,7 +420,8 @@ with stage:
 
     def show(step, k):
         render_step(spec.ns, wt, step, k)
-        share.sync_url({**url, "step": str(k + 1)})
+        share.sync_url({**url, "block": kind, "sc": shortcut, "s": str(stride), "c": str(channels),
+                        **({"eps": eps} if eps != "0" else {}), "step": str(k + 1)})
 
     controls.step_player(spec.ns, wt, show)
     t1, t2, t3, t4 = st.columns(4)

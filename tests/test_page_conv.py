@@ -198,3 +198,32 @@ def test_torch_missing_gives_the_install_command(monkeypatch):
     at = open_page()
     at.toggle(key="conv.torch").set_value(True).run()
     assert any("pip install torch==2.13.0" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- links
+
+def open_link(query: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params.update(query)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_link_restores_the_variant():
+    at = open_link({"block": "bottleneck", "sc": "projection", "s": "2", "c": "2", "eps": "1/4"})
+    shapes = " ".join(m.value for m in at.markdown if "shapes:" in m.value)
+    assert "x 2×4×4" in shapes and "out 4×2×2" in shapes
+    assert at.text_input(key="conv.eps").value == "1/4"
+    assert not at.warning
+
+
+def test_tampered_link_gives_messages_and_the_default():
+    at = open_link({"block": "<script>", "sc": "evil", "s": "99", "c": "x", "eps": "-1"})
+    text = " ".join(w.value for w in at.warning)
+    for what in ("block", "shortcut", "stride", "channels", "eps"):
+        assert what in text
+    shapes = " ".join(m.value for m in at.markdown if "shapes:" in m.value)
+    assert "x 1×4×4 → Y1 1×4×4 → H 1×4×4 → out 1×4×4" in shapes
