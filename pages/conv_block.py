@@ -167,9 +167,21 @@ def render_step(ns: str, wt, step, k: int) -> None:
     else:
         controls.step_view(ns, step, k, n, width=STEP_WIDTH)
         if step.name in maps:
-            shape = "×".join(map(str, maps[step.name]))
-            st.markdown(f"**{step.name}** reshaped back to feature maps ({shape}):")
-            feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps")
+            c, h, w = maps[step.name]
+            cell = controls.picked_cell(ns, k, step)
+            pixel = None
+            if cell is not None:
+                pixel = np.zeros((h, w), dtype=bool)
+                pixel[divmod(cell[1], w)] = True
+            st.markdown(f"**{step.name}** reshaped back to feature maps ({c}×{h}×{w}):")
+            feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps", highlight=pixel)
+            if cell is not None:
+                i, j = divmod(cell[1], w)
+                mask = receptive_field(wt, i, j, step.name)
+                st.markdown(f"Pixel ({i + 1}, {j + 1}) of {step.name} (column {cell[1] + 1}) depends on "
+                            f"these **{int(mask.sum())}** pixels of x, its receptive field:")
+                feature_maps("x", wt.inputs["x"], wt.params["in_shape"], f"{NS}.step{k}.rf", highlight=mask,
+                             role="input")
     m = step.result if step.result is not None else step.product
     st.caption(f"Shapes: {shape_words(wt)}. This step's {step.name} is {m.shape[0]}×{m.shape[1]} by hand"
                + (f", the maps {'×'.join(map(str, maps[step.name]))}." if step.name in maps else "."))

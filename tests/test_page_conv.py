@@ -227,3 +227,12 @@ def test_tampered_link_gives_messages_and_the_default():
         assert what in text
     shapes = " ".join(m.value for m in at.markdown if "shapes:" in m.value)
     assert "x 1×4×4 → Y1 1×4×4 → H 1×4×4 → out 1×4×4" in shapes
+
+
+def test_picking_a_product_cell_shows_its_receptive_field():
+    at = open_page({f"{NS}.step": 3})  # convolution 1 on the default 4×4 image
+    at.selectbox(key=f"{NS}.row.2").set_value(1).run()
+    at.selectbox(key=f"{NS}.col.2").set_value(6).run()  # column 6 is pixel (2, 2): a full 3×3 patch
+    assert any("Pixel (2, 2) of Y1 (column 6) depends on these **9** pixels" in m.value for m in at.markdown)
+    at.selectbox(key=f"{NS}.col.2").set_value(1).run()  # pixel (1, 1): the patch is cut by the padding
+    assert any("Pixel (1, 1) of Y1 (column 1) depends on these **4** pixels" in m.value for m in at.markdown)
