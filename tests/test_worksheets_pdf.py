@@ -53,8 +53,12 @@ def test_given_values_titles_and_code_appear(block, seed):
     reader = read(worksheet_pdf(ex, "practice"))
     text = " ".join(p.extract_text() for p in reader.pages)
     printed = set(numbers(reader))
-    for m in ex.walkthrough.inputs.values():
-        assert {fmt(v) for v in m.flat} <= printed
+    blanks = ex.blanks()
+    given = {fmt(b.value) for k, s in enumerate(ex.walkthrough.steps)
+             for b in layout_step(s, blanks.get(k)).boxes
+             if b.value is not None and b.role in ("input", "weight", "bias")}
+    assert given and given <= printed
+    assert {fmt(v) for v in ex.walkthrough.steps[0].result.flat} <= printed  # the first matrix given
     for step in ex.walkthrough.steps:
         assert step.title in text.replace("\n", " ")
     assert "Name:" in text and "Date:" in text

@@ -50,7 +50,9 @@ def test_every_formula_recomputes_to_the_engine_value(block, seed, tmp_path):
     sheet = sheet_name(ex.code).upper()
     formula_cells = [c for c in plan.cells if c.formula]
     assert any("MMULT(" in c.formula for c in formula_cells)
-    assert any(c.formula.startswith("=IF(") for c in formula_cells)  # ReLU
+    marker = {"relu": "=IF(", "softmax": "EXP(", "layernorm": "VARP(", "gelu": "ERF("}
+    for op in {s.op.name for s in ex.walkthrough.steps} & set(marker):  # each op as its own formula
+        assert any(marker[op] in c.formula for c in formula_cells), op
     for c in formula_cells:
         value = got[(sheet, xl_rowcol_to_cell(c.row, c.col))]
         assert float(value) == pytest.approx(float(c.value), abs=1e-9), (c.formula, c.value)

@@ -53,7 +53,7 @@ def step_images(wt: Walkthrough, decimals: int = 3, width: int = 960,
                           f"{MAX_WIDTH}, not {width!r}.", "width")
     blanks = blanks or {}
     layouts = [layout_step(s, blanks.get(k)) for k, s in enumerate(wt.steps)]
-    aspect = _aspect(layouts, decimals)
+    aspect = _aspect([layout_step(s) for s in wt.steps], decimals)  # the same boxes, blank or not
     extents = [_extent(lay) for lay in layouts]
     span_x = max(e[2] - e[0] for e in extents) * aspect
     span_y = max(e[3] - e[1] for e in extents)

@@ -177,7 +177,8 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dic
     layouts = {k: layout_step(wt.steps[k], blanks.get(k)) for k in steps}
     if not layouts:
         return
-    aspect = _aspect(pdf, list(layouts.values()), decimals, 10.0)
+    # box sizes from every value, blank or not: worked, practice and empty sheets match page by page
+    aspect = _aspect(pdf, [layout_step(wt.steps[k]) for k in steps], decimals, 10.0)
     page_h = pdf.bottom - MARGIN - 20
     for k in steps:
         step, lay = wt.steps[k], layouts[k]
