@@ -181,6 +181,8 @@ def _batchnorm(name: str, bn, c: int, why: str) -> tuple:
     g, b, mu, var = (_vector(f"{name} {k}", v, c, why) for k, v in
                      zip(("gamma", "beta", "running_mean", "running_var"), bn[:4]))
     eps = _scalar(f"{name} eps", bn[4])
+    if isinstance(eps, float) and eps == 0:
+        eps = 0  # ε = 0.0 (as torch stores it) keeps batch norm exact
     if eps < 0:
         raise ByHandError(f"{name} eps is {fmt(eps)}: it must be ≥ 0.", f"{name} eps")
     for ch in range(c):
@@ -318,7 +320,10 @@ class _Work:
             note = ("Exact: √(σ² + ε) = " + ", ".join(fmt(r) for r in roots) + " are fractions.")
         else:
             s = np.asarray(g[:, 0], dtype=float) / np.sqrt(np.asarray(var[:, 0], dtype=float) + float(eps))
-            if was_exact:
+            if was_exact and isinstance(eps, float):
+                note = f"ε = {eps:g} is a decimal, so √(σ² + ε) is too: decimals from here on."
+                self.exact = False
+            elif was_exact:
                 bad = next(i for i, r in enumerate(roots) if r is None)
                 note = (f"√(σ² + ε) = √{fmt(var[bad, 0] + eps)} for channel {bad + 1} is not a fraction: "
                         "decimals from here on.")

@@ -188,6 +188,17 @@ def test_exact_batch_norm_note_and_eps_as_a_fraction():
     np.testing.assert_array_equal(wt.matrices["BN1"], [[1, -3]])
 
 
+def test_eps_as_a_float():
+    kw = worked_basic()
+    kw["bn1"] = ([1], [0], [3], [4], 0.0)  # torch's float 0.0 keeps BN exact
+    assert conv_block(**kw).exact
+    kw["bn1"] = ([1], [0], [3], [4], 1e-5)
+    wt = conv_block(**kw)
+    assert not wt.exact and "ε = 1e-05 is a decimal" in wt.steps[3].note
+    np.testing.assert_allclose(np.asarray(wt.matrices["BN1"], dtype=float),
+                               [[1 / np.sqrt(4 + 1e-5), -3 / np.sqrt(4 + 1e-5)]])
+
+
 def test_float_inputs_say_decimals():
     kw = worked_basic()
     kw["x"] = np.asarray(kw["x"], dtype=float) + 0.5

@@ -160,6 +160,6 @@ def test_exact_inputs_with_torch_default_eps_switch_to_floats_and_agree():
     kw = random_conv(4, 2, 5, 2, "projection")
     kw["bn2"] = kw["bn2"][:4] + (1e-5,)
     wt = conv_block(**kw)
-    assert not wt.exact and "not a fraction" in next(s.note for s in wt.steps if s.name == "BN2")
+    assert not wt.exact and "ε = 1e-05 is a decimal" in next(s.note for s in wt.steps if s.name == "BN2")
     assert wt.steps[1].exact  # the steps before BN2 stay exact
     np.testing.assert_allclose(np.asarray(wt.output, dtype=float), torch_basic(kw), rtol=1e-12, atol=1e-12)
