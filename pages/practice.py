@@ -52,6 +52,8 @@ def open_exercise(spec: ExerciseSpec) -> None:
 def from_link() -> None:
     """Once per session: the exercise in the link, or the default one with a message."""
     if f"{NS}.code" in ss:
+        if f"{NS}.block" not in ss:  # widget state is dropped while another page is shown
+            show_exercise_controls(ExerciseSpec.parse(ss[f"{NS}.code"]))
         return
     raw = st.query_params.get("ex")
     spec = DEFAULT
