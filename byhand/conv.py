@@ -36,8 +36,8 @@ from .stacked import Part, hstack, identity, ones, part, vstack
 from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
 
 __all__ = ["conv_block", "bottleneck_block", "default_conv", "default_bottleneck", "random_conv",
-           "random_bottleneck", "receptive_field", "parameter_count", "SHORTCUTS", "MAX_CHANNELS",
-           "MAX_SIDE", "MAX_CELLS"]
+           "random_bottleneck", "conv_example", "bottleneck_example", "receptive_field", "parameter_count",
+           "SHORTCUTS", "MAX_CHANNELS", "MAX_SIDE", "MAX_CELLS"]
 
 SHORTCUTS = ("identity", "zero_pad", "projection")
 MAX_CHANNELS = 64  # largest number of channels of any map
@@ -759,3 +759,21 @@ def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int =
         kw["ws"] = _kernels(rng, (cout, c, 1, 1), low, high)
         kw["bns"] = _random_bn(rng, cout, low, high)
     return kw
+
+
+def conv_example(seed: int, low: int = -2, high: int = 2, channels: int = 1, size: int = 4,
+                 stride: int = 1) -> Walkthrough:
+    """The seeded basic block for the block registry: identity at stride 1, option A (zero padding) at 2.
+
+    >>> conv_example(0, stride=2).params["out_shape"]
+    (2, 2, 2)
+    """
+    shortcut = "identity" if stride == 1 else "zero_pad"
+    return conv_block(**random_conv(seed, channels, size, stride, shortcut, low, high))
+
+
+def bottleneck_example(seed: int, low: int = -2, high: int = 2, channels: int = 2, size: int = 4,
+                       stride: int = 1) -> Walkthrough:
+    """The seeded bottleneck (width 1) for the block registry: identity at stride 1, projection at 2."""
+    shortcut = "identity" if stride == 1 else "projection"
+    return bottleneck_block(**random_bottleneck(seed, channels, size, stride, shortcut, 1, low, high))

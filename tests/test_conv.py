@@ -9,7 +9,9 @@ import pytest
 
 from byhand.conv import (
     bottleneck_block,
+    bottleneck_example,
     conv_block,
+    conv_example,
     default_bottleneck,
     default_conv,
     parameter_count,
@@ -247,6 +249,15 @@ def test_default_bottleneck(conv_ok):
     wt = bottleneck_block(**default_bottleneck())
     conv_ok(wt)
     assert wt.exact and wt.params["out_shape"] == (2, 4, 4)
+
+
+def test_registry_examples(conv_ok):
+    wt = conv_example(3, channels=2, size=5, stride=2)
+    conv_ok(wt)
+    assert wt.params["shortcut"] == "zero_pad" and wt.params["out_shape"] == (4, 3, 3) and wt.exact
+    wt = bottleneck_example(3, stride=2)
+    conv_ok(wt)
+    assert wt.params["shortcut"] == "projection" and wt.params["out_shape"] == (4, 2, 2)
 
 
 def test_random_examples_are_seeded_and_in_range():
