@@ -140,7 +140,7 @@ def example_controls(spec: ExampleSpec) -> ByHandError | None:
     ns, ss = spec.ns, st.session_state
     for s in spec.sizes:  # size inputs dropped while another page was shown come back as they were
         ss.setdefault(f"{ns}.size.{s.name}", ss[f"{ns}.sizes"][s.name])
-    cols = st.columns(len(spec.sizes) + 2, vertical_alignment="bottom")
+    cols = st.columns([1] * len(spec.sizes) + [1.3, 1.6], vertical_alignment="bottom")
     for col, s in zip(cols, spec.sizes):
         # no min/max on the widget: a size out of range gets a message naming it, as a bad cell does
         col.number_input(s.label, step=1, format="%d", key=f"{ns}.size.{s.name}",

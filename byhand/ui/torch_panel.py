@@ -27,9 +27,11 @@ def check_table(m: np.ndarray, decimals: int) -> pd.DataFrame:
 
 def verdict(check: Check) -> str:
     """``✓ agree`` or ``✗ differ`` with the largest difference, in words."""
+    if check.ok and check.max_diff == 0:
+        return "✓ PyTorch agrees exactly: max |ours − PyTorch| = 0."
     if check.ok:
-        return f"✓ PyTorch agrees: the largest |difference| is {check.max_diff:.3g} (rounding only)."
-    return f"✗ PyTorch differs: the largest |difference| is {check.max_diff:.3g}."
+        return f"✓ PyTorch agrees: max |ours − PyTorch| = {check.max_diff:.2g} (float rounding only)."
+    return f"✗ PyTorch differs: max |ours − PyTorch| = {check.max_diff:.3g}."
 
 
 @st.cache_data(show_spinner="Running the same weights through PyTorch…", max_entries=32)
@@ -60,4 +62,3 @@ def torch_panel(wt: Walkthrough, key: str, *, decimals: int = 4) -> None:
         st.markdown("**PyTorch**")
         st.table(check_table(check.torch, decimals))
     (st.success if check.ok else st.error)(verdict(check))
-    st.metric("max |ours − PyTorch|", f"{check.max_diff:.2e}", border=False)
