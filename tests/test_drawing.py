@@ -392,6 +392,17 @@ for k, step in enumerate(steps):
                     key=f"pick{{k}}")
     st.latex(step_latex(step))
     st.markdown(f"pick {{k}}: `{{pick}}`")
+# LaTeX only for the rest: every name and op the other blocks use
+from byhand import random_transformer_params, transformer_layer
+from byhand.conv import conv_block, default_conv
+import numpy as np
+X = np.arange(12).reshape(4, 3) / 4 - 1
+more = (transformer_layer(X, random_transformer_params(0, d=4, f=6), nhead=2).steps
+        + transformer_layer(X, random_transformer_params(1, d=4, f=3), nhead=1, norm_first=True,
+                            activation="gelu").steps
+        + conv_block(**default_conv("projection")).steps)
+for step in more:
+    st.latex(step_latex(step))
 """
 
 
@@ -450,6 +461,7 @@ def test_every_drawing_renders_in_chromium(drawing_page):
         box = charts.nth(k).bounding_box()
         assert box["width"] > 50 and box["height"] > 50, k
     assert page.locator(".katex-error").count() == 0
+    assert page.locator(".katex-display").count() == 11 + 14 + 13 + 11  # every LaTeX rendered
     assert page.locator("[data-testid='stException']").count() == 0
     Path("test-artifacts").mkdir(exist_ok=True)
     page.screenshot(path="test-artifacts/drawing-steps.png", full_page=True)

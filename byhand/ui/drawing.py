@@ -540,8 +540,9 @@ def _tex_name(name: str) -> str:
     s = re.sub(r"(?<![A-Za-z0-9\\])[A-Za-z][A-Za-z0-9]*", _tex_word, name)
     s = re.sub(r"([A-Z])\u0302", r"\\hat{\1}", s).replace("Ŷ", r"\hat{Y}")
     s = re.sub(r"[₀-₉]+", lambda m: "_{" + m.group(0).translate(_SUBSCRIPT) + "}", s)
+    s = re.sub(r"_(\\mathrm\{[^}]*\})", r"_{\1}", s)  # x_pad: x_{\mathrm{pad}}
     return (s.replace("ᵀ", r"^{\top}").replace("·", r" \cdot ").replace("|", r"\,|\,")
-            .replace("√", r"\surd ").replace("×", r"\times "))
+            .replace("√", r"\surd ").replace("×", r"\times ").replace("′", "'"))
 
 
 def _tex_num(v, decimals: int) -> str:
