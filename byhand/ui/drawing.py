@@ -110,6 +110,19 @@ def _cell_size(longest: float, span: float, width: float | None,
     return cell, font
 
 
+def _fit(boxes: _Boxes, labels: list[dict], longest: float, width: float | None,
+         cell_size: float | None) -> tuple[float, float]:
+    """Cell and font size; with a ``width``, refined twice since labels take more cells when cells shrink."""
+    x0, x1, _, _ = _bounds(boxes, labels, CELL)
+    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
+    for _ in range(2 if width and not cell_size else 0):
+        x0, x1, _, _ = _bounds(boxes, labels, cell)
+        if (x1 - x0) * cell <= width:
+            break
+        cell, font = _cell_size(longest, x1 - x0, width, None)
+    return cell, font
+
+
 def _label_font(cell: float) -> float:
     """Labels shrink with small cells (the gaps they sit in are counted in cells), never below 13 px."""
     return round(max(MIN_FONT, min(LABEL_FONT, 0.4 * cell)), 1)
@@ -420,9 +433,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     pick = boxes.isin(("given",) if given else ("product", "result"))
     records = {"bh_boxes": boxes.records(lit, created, ~pick), "bh_picks": boxes.records(lit, created, pick)}
     labels = _label_records(lay, dict(zip(boxes.part, boxes.role)))
-    x0, x1, _, _ = _bounds(boxes, labels, CELL)
     longest = max(map(_em, set(boxes.text)), default=0.5)
-    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
+    cell, font = _fit(boxes, labels, longest, width, cell_size)
     return _chart(boxes, records, labels, _link_segments(lay, step, selected), cell=cell, font=font,
                   selectable=True, pick_block="given" if given else "product",
                   selected=selected if lit.any() else None, description=summary(step))
@@ -463,8 +475,7 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     key = "bh_picks" if selectable else "bh_boxes"
     records = {key: boxes.records(lit, created, everything)}
     labels = _label_records(lay, {name: role})
-    x0, x1, _, _ = _bounds(boxes, labels, CELL)
-    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
+    cell, font = _fit(boxes, labels, longest, width, cell_size)
     if marks and not cell_size:
         cell = max(cell, 44)
     return _chart(boxes, records, labels, [], cell=cell, font=font, selectable=selectable,
