@@ -83,25 +83,28 @@ def mixing_view(wt, decimals: int) -> None:
     ff = next(s for s in wt.steps if s.title.startswith("Feed-forward first layer"))
     st.markdown("**Attention combines positions (across columns); the feed-forward layer combines features "
                 "(across rows).** Pick an output cell of each: the cells it depends on light up.")
-    cols = st.columns(2)
+    wide = any(len(fmt(v, decimals)) > 4 for v in ff.result.flat)  # decimals: one under the other
+    cols = (st.container(), st.container()) if wide else st.columns(2)
     for col, step, tag in ((cols[0], att, "att"), (cols[1], ff, "ff")):
         m, n = step.product.shape
+        k = wt.steps.index(step) + 1
         with col:
+            st.markdown(f"**Step {k}: {step.title}** ({step.name} = {step.product_name}"
+                        + (f", then {step.op.label})" if step.op.name != "none" else ")"))
             r_col, c_col = st.columns(2)
-            i = r_col.selectbox(f"{step.product_name} row", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
-            j = c_col.selectbox(f"{step.product_name} column", range(1, n + 1),
-                                key=f"encoder.mix.{tag}.col") - 1
-            st.altair_chart(drawing.step_chart(step, decimals=decimals, selected=(i, j), width=560),
-                            width="content")
+            i = r_col.selectbox(f"Row of {step.name}", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
+            j = c_col.selectbox(f"Column of {step.name}", range(1, n + 1), key=f"encoder.mix.{tag}.col") - 1
+            st.altair_chart(drawing.step_chart(step, decimals=decimals, selected=(i, j),
+                                               width=None if wide else 480), width="content")
             data = step.left if step.data_side == "left" else step.right
             if tag == "att":
-                st.markdown(f"`{step.product_name}` [{i + 1}, {j + 1}] mixes **row {i + 1} of "
-                            f"{data.name}**: feature {i + 1} at every position (across columns), weighted "
-                            f"by column {j + 1} of {step.right.name}.")
+                st.markdown(f"{step.name} [{i + 1}, {j + 1}] mixes **row {i + 1} of {data.name}**: feature "
+                            f"{i + 1} at every position (across columns), weighted by column {j + 1} of "
+                            f"{step.right.name}.")
             else:
-                st.markdown(f"`{step.product_name}` [{i + 1}, {j + 1}] mixes **column {j + 1} of "
-                            f"{data.name}**: every feature of position {j + 1} (across rows), weighted by "
-                            f"row {i + 1} of {step.left.name}. Other positions play no part.")
+                st.markdown(f"{step.name} [{i + 1}, {j + 1}] mixes **column {j + 1} of {data.name}**: every "
+                            f"feature of position {j + 1} (across rows), weighted by row {i + 1} of "
+                            f"{step.left.name}. Other positions play no part.")
 
 
 def compare_view(key: tuple, wt) -> None:
@@ -195,10 +198,12 @@ with stage:
 
     controls.step_player(spec.ns, wt, show)
     c1, c2, c3, c4 = st.columns(4)
-    mixing = c1.toggle("Mixing view: what each output cell depends on", key="encoder.mixing")
-    compare = c2.toggle("Compare: skip connections on / off", key="encoder.compare",
-                        disabled=variant != "hand",
-                        help=None if variant == "hand" else "Only for the by-hand variant.")
+    mixing = c1.toggle("Mixing view", key="encoder.mixing",
+                       help="Pick an output cell of attention and of the feed-forward layer: see which "
+                            "input cells each one combines.")
+    compare = c2.toggle("Compare skips on / off", key="encoder.compare", disabled=variant != "hand",
+                        help="Both outputs side by side, with and without the two skip connections."
+                        if variant == "hand" else "Only for the by-hand variant.")
     check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
     with c4:
         controls.gif_button(wt, spec.ns, decimals)

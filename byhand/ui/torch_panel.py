@@ -53,7 +53,8 @@ def torch_panel(wt: Walkthrough, key: str, *, decimals: int = 4) -> None:
     except (ImportError, OSError) as e:  # a broken torch install
         st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
         return
-    st.caption(f"PyTorch computes the same block with {check.what}, in float64.")
+    st.caption(f"PyTorch computes the same block with {check.what}"
+               + ("." if "float64" in check.what else ", in float64."))
     ours, theirs = st.columns(2)
     with ours:
         st.markdown("**Ours, by hand**")
