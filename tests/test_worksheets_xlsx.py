@@ -2,6 +2,7 @@
 package), equals the engine's value; self-check cells say NOT DONE, CORRECT or INCORRECT."""
 
 import io
+import os
 import zipfile
 from fractions import Fraction
 
@@ -16,8 +17,12 @@ from byhand.residual import residual_block
 from byhand.worksheets.pack import class_pack
 from byhand.worksheets.xlsx import plan_sheet, sheet_name, worksheet_xlsx
 
-formulas = pytest.importorskip("formulas")
-openpyxl = pytest.importorskip("openpyxl")
+if os.environ.get("CI") == "true":  # in CI the independent evaluator must be there
+    import formulas
+    import openpyxl
+else:  # locally, skip without it (formulas reads workbooks through openpyxl)
+    formulas = pytest.importorskip("formulas")
+    openpyxl = pytest.importorskip("openpyxl")
 
 
 def evaluate(data: bytes, tmp_path, name: str = "w.xlsx") -> dict:
