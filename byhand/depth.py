@@ -133,7 +133,6 @@ def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarr
     res = np.broadcast_to(np.asarray(residual, dtype=bool), batch)[..., None, None]
     a = np.broadcast_to(np.asarray(alpha, dtype=float), batch)[..., None, None]
     floor = np.where(res, -np.inf, 0.0)  # ReLU after W2 for plain blocks only
-    keep = np.where(res, 1.0, 0.0)  # the skip: x carried over by residual blocks only
     groups = -(-depth // _RENORM) + 1
 
     x, log0 = _renorm(np.broadcast_to(x0, batch + (w,))[..., None].copy())
@@ -141,16 +140,21 @@ def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarr
     z2s = np.empty_like(z1s)
     ys = np.empty_like(z1s)
     offs = np.zeros((groups,) + batch)
+    def weights(k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The chunk's W1 and α·W2 (one copy of W2 per batch entry's α)."""
+        A, B = chunk_weights(k)
+        missing = len(batch) - (B.ndim - 3)  # batch axes the weights share (e.g. plain and residual)
+        return A, B.reshape(B.shape[:1] + (1,) * missing + B.shape[1:]) * a[None]
+
     start = 0
     for k, size in enumerate(sizes):
-        A, B = chunk_weights(k)
+        A, B = weights(k)
         for i in range(size):
             l = start + i
             np.matmul(A[i], x, out=z1s[l])
-            np.matmul(B[i], np.maximum(z1s[l], 0.0), out=z2s[l])
+            np.matmul(B[i], np.maximum(z1s[l], 0.0), out=z2s[l])  # B holds α·W2 for residual stacks
             y = np.maximum(z2s[l], floor, out=ys[l])
-            y *= a
-            y += keep * x
+            np.add(y, x, out=y, where=res)  # the skip: x carried over by residual blocks only
             x = y
             if l % _RENORM == _RENORM - 1:
                 x, lg = _renorm(y)
@@ -162,21 +166,21 @@ def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarr
     log_act[1:] = log0 + _log_norms(ys) + offs[group]
 
     m1 = np.swapaxes(z1s > 0, -1, -2)  # ReLU′ as rows, for the backward pass
-    m2 = np.swapaxes((z2s > 0) | res, -1, -2) * a  # plain: ReLU′; residual: α on the branch
+    m2 = np.swapaxes((z2s > 0) | res, -1, -2)  # plain: ReLU′; residual: 1 (no ReLU after the sum)
     del z1s, z2s, ys
     g, logd = _renorm(np.broadcast_to(delta, batch + (w,))[..., None, :].copy())
     gs = np.empty((depth,) + batch + (1, w))
     offs = np.zeros((groups,) + batch)
     end = depth
     for k in range(len(sizes) - 1, -1, -1):
-        A, B = chunk_weights(k)
+        A, B = weights(k)
         size = sizes[k]
         for i in range(size - 1, -1, -1):
             l = end - size + i
             u = np.matmul(g * m2[l], B[i])
             u *= m1[l]
             v = np.matmul(u, A[i], out=gs[l])
-            v += keep * g
+            np.add(v, g, out=v, where=res)
             g = v
             t = depth - 1 - l  # blocks done so far, minus one
             if t % _RENORM == _RENORM - 1:
