@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .conv import bottleneck_example, conv_example
 from .encoder import encoder_block
 from .examples import check_size, random_encoder, random_residual
 from .numbers import ByHandError
@@ -46,7 +47,12 @@ BLOCKS: dict[str, BlockType] = {
     "encoder": BlockType("encoder", "Transformer encoder block (by hand)",
                          {"features": (2, 1, 8), "positions": (3, 1, 8), "hidden": (3, 1, 8)},
                          _encoder),
-    # other block types register here (conv, jacobian, ...)
+    "conv": BlockType("conv", "Convolutional ResNet block",
+                      {"channels": (1, 1, 2), "size": (4, 2, 6), "stride": (1, 1, 2)}, conv_example),
+    "bottleneck": BlockType("bottleneck", "Bottleneck ResNet block",
+                            {"channels": (2, 1, 4), "size": (4, 2, 6), "stride": (1, 1, 2)},
+                            bottleneck_example),
+    # other block types register here
 }
 
 
