@@ -14,7 +14,7 @@ import numpy as np
 from .walkthrough import Walkthrough
 
 __all__ = ["torch_available", "INSTALL_HINT", "Check", "check_against_torch", "torch_residual",
-           "torch_encoder", "torch_transformer_layer"]
+           "torch_encoder", "torch_transformer_layer", "torch_conv"]
 
 INSTALL_HINT = "pip install torch==2.13.0"
 
@@ -95,6 +95,49 @@ def torch_transformer_layer(params: dict, nhead: int, norm_first: bool = False,
     return layer
 
 
+def torch_conv(wt: Walkthrough) -> np.ndarray:
+    """The same block in torch layers (nn.Conv2d without bias, nn.BatchNorm2d eval, F.relu), float64."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    p = wt.params
+
+    def conv(i, stride, padding):
+        w = _t(wt.inputs[f"W{i}"]).reshape(p["kernels"][f"W{i}"])
+        layer = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], stride, padding, bias=False,
+                          dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.copy_(w)
+        return layer
+
+    def bn(i):
+        s = _t(wt.inputs[f"bn{i} stats"])
+        layer = nn.BatchNorm2d(s.shape[0], eps=float(p["eps"][f"bn{i}"]), dtype=torch.float64).eval()
+        with torch.no_grad():
+            for k, buf in enumerate((layer.weight, layer.bias, layer.running_mean, layer.running_var)):
+                buf.copy_(s[:, k])
+        return layer
+
+    x = _t(wt.inputs["x"]).reshape(p["in_shape"]).unsqueeze(0)
+    s = p["stride"]
+    with torch.no_grad():
+        if p["kind"] == "conv":
+            k = p["kernels"]["W1"][-1]
+            pad = k // 2 if p["padding"] is None else p["padding"]
+            f = bn(2)(conv(2, 1, pad)(F.relu(bn(1)(conv(1, s, pad)(x)))))
+        else:
+            h = F.relu(bn(2)(conv(2, s, 1)(F.relu(bn(1)(conv(1, 1, 0)(x))))))
+            f = bn(3)(conv(3, 1, 0)(h))
+        if p["shortcut"] == "identity":
+            short = x
+        elif p["shortcut"] == "zero_pad":
+            short = F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, 0, f.shape[1] - x.shape[1]))
+        else:
+            short = bn("s")(conv("s", s, 0)(x))
+        return F.relu(f + short)[0].numpy()
+
+
 def _transformer_output(wt: Walkthrough) -> np.ndarray:
     import torch
 
@@ -133,6 +176,12 @@ def check_against_torch(wt: Walkthrough, tol: float = 1e-9) -> Check:
     elif wt.block == "transformer":
         theirs = _transformer_output(wt)
         what = "nn.TransformerEncoderLayer (eval mode, float64)"
+    elif wt.block in ("conv", "bottleneck"):
+        theirs = torch_conv(wt)
+        how = {"identity": " and x + F(x)", "zero_pad": ", slicing x[:, :, ::s, ::s] and F.pad",
+               "projection": " and a 1×1 nn.Conv2d + nn.BatchNorm2d"}[wt.params["shortcut"]]
+        what = ("nn.Conv2d (bias=False), nn.BatchNorm2d in eval mode with these running statistics, "
+                f"F.relu{how}, in float64")
     else:
         raise KeyError(f"no PyTorch reference for block {wt.block!r}")
     ours = np.asarray(wt.output, dtype=float)

@@ -18,7 +18,7 @@ from byhand.conv import (
     receptive_field,
 )
 from byhand.numbers import ByHandError, as_matrix, parse_number
-from byhand.reference import INSTALL_HINT, torch_available
+from byhand.reference import INSTALL_HINT, Check, check_against_torch, torch_available
 from byhand.ui import controls, drawing, share
 from byhand.ui.editors import ExampleSpec, Size, example_controls, matrix_editors, show_error, valid_or_last
 from byhand.ui.torch_panel import check_table
@@ -209,55 +209,9 @@ def receptive_view(wt) -> None:
 
 # ---------------------------------------------------------------- PyTorch and option A vs B
 
-def torch_output(wt) -> np.ndarray:
-    """The same block in torch layers (nn.Conv2d without bias, nn.BatchNorm2d eval, F.relu), float64."""
-    import torch
-    from torch import nn
-    from torch.nn import functional as F
-
-    p = wt.params
-
-    def t(m):
-        return torch.tensor(np.asarray(m, dtype=float), dtype=torch.float64)
-
-    def conv(i, stride, padding):
-        w = t(wt.inputs[f"W{i}"]).reshape(p["kernels"][f"W{i}"])
-        layer = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], stride, padding, bias=False,
-                          dtype=torch.float64)
-        with torch.no_grad():
-            layer.weight.copy_(w)
-        return layer
-
-    def bn(i):
-        s = t(wt.inputs[f"bn{i} stats"])
-        layer = nn.BatchNorm2d(s.shape[0], eps=float(p["eps"][f"bn{i}"]), dtype=torch.float64).eval()
-        with torch.no_grad():
-            for k, buf in enumerate((layer.weight, layer.bias, layer.running_mean, layer.running_var)):
-                buf.copy_(s[:, k])
-        return layer
-
-    x = t(wt.inputs["x"]).reshape(p["in_shape"]).unsqueeze(0)
-    s = p["stride"]
-    with torch.no_grad():
-        if p["kind"] == "conv":
-            k = p["kernels"]["W1"][-1]
-            pad = k // 2 if p["padding"] is None else p["padding"]
-            f = bn(2)(conv(2, 1, pad)(F.relu(bn(1)(conv(1, s, pad)(x)))))
-        else:
-            h = F.relu(bn(2)(conv(2, s, 1)(F.relu(bn(1)(conv(1, 1, 0)(x))))))
-            f = bn(3)(conv(3, 1, 0)(h))
-        if p["shortcut"] == "identity":
-            short = x
-        elif p["shortcut"] == "zero_pad":
-            short = F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, 0, f.shape[1] - x.shape[1]))
-        else:
-            short = bn("s")(conv("s", s, 0)(x))
-        return F.relu(f + short)[0].numpy()
-
-
 @st.cache_data(show_spinner="Running the same weights through PyTorch…", max_entries=32)
-def _torch_cached(_wt, key: str) -> np.ndarray:
-    return torch_output(_wt)
+def _torch_cached(_wt, key: str) -> Check:
+    return check_against_torch(_wt)
 
 
 def torch_view(wt, key: str) -> None:
@@ -267,24 +221,19 @@ def torch_view(wt, key: str) -> None:
                 f"`{INSTALL_HINT}` and reload the page. Everything else works without it.")
         return
     try:
-        theirs = _torch_cached(wt, key)
+        check = _torch_cached(wt, key)
     except (ImportError, OSError) as e:
         st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
         return
-    ours = np.asarray(wt.output, dtype=float)
-    diff = float(np.max(np.abs(ours - theirs)))
-    ok = diff <= 1e-9 * max(1.0, float(np.max(np.abs(theirs))))
-    how = {"identity": " and x + F(x)", "zero_pad": ", slicing x[:, :, ::s, ::s] and F.pad",
-           "projection": " and a 1×1 nn.Conv2d + nn.BatchNorm2d"}[wt.params["shortcut"]]
-    st.caption("PyTorch computes the same block with nn.Conv2d (bias=False), nn.BatchNorm2d in eval mode "
-               f"with these running statistics, F.relu{how}, in float64.")
+    ours, theirs, diff = check.ours, check.torch, check.max_diff
+    st.caption(f"PyTorch computes the same block with {check.what}.")
     for ch in range(ours.shape[0]):
         a, b = st.columns(2)
         a.markdown(f"**Ours, by hand** · channel {ch + 1}")
         a.table(check_table(ours[ch], 4))
         b.markdown(f"**PyTorch** · channel {ch + 1}")
         b.table(check_table(theirs[ch], 4))
-    if ok:
+    if check.ok:
         st.success(f"✓ PyTorch agrees: the largest |difference| is {diff:.3g}.")
     else:
         st.error(f"✗ PyTorch differs: the largest |difference| is {diff:.3g}.")
