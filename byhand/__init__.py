@@ -4,18 +4,45 @@ A skip connection is an identity matrix stacked beside the weights, so that one 
 gives F(X) + X. Every block returns a ``Walkthrough`` of ``Step``s that every renderer uses.
 """
 
+from .conv import (
+                   bottleneck_block,
+                   conv_block,
+                   default_bottleneck,
+                   default_conv,
+                   parameter_count,
+                   random_bottleneck,
+                   random_conv,
+                   receptive_field,
+)
+from .depth import GradientNorms, TrainingRun, gradient_norms, toy_data, train_stacks
 from .encoder import encoder_block
 from .examples import default_encoder, default_residual, random_encoder, random_residual
+from .gradients import (
+                   backprop_block,
+                   block_jacobian,
+                   default_jacobian,
+                   default_unrolled,
+                   jacobian_walkthrough,
+                   random_jacobian,
+                   unrolled_walkthrough,
+)
 from .numbers import MAX_DIM, ByHandError, as_matrix, fmt, parse_number
+from .practice import ExerciseSpec, check_answers, hint, make_exercise
 from .residual import residual_block
 from .stacked import Part, Stacked, hstack, identity, ones, part, vstack
+from .superres import residual_image
 from .transformer import from_torch, random_transformer_params, transformer_layer
 from .walkthrough import Op, Step, Walkthrough, dot_product_text
 
 __all__ = [
-    "ByHandError", "MAX_DIM", "Op", "Part", "Stacked", "Step", "Walkthrough",
-    "as_matrix", "default_encoder", "default_residual", "dot_product_text", "encoder_block",
-    "fmt", "from_torch", "hstack", "identity", "ones", "parse_number", "part",
-    "random_encoder", "random_residual", "random_transformer_params", "residual_block",
-    "transformer_layer", "vstack",
+    "ByHandError", "ExerciseSpec", "GradientNorms", "MAX_DIM", "Op", "Part", "Stacked", "Step",
+    "TrainingRun", "Walkthrough", "as_matrix", "backprop_block", "block_jacobian",
+    "bottleneck_block", "check_answers", "conv_block", "default_bottleneck", "default_conv",
+    "default_encoder", "default_jacobian", "default_residual", "default_unrolled",
+    "dot_product_text", "encoder_block", "fmt", "from_torch", "gradient_norms", "hint", "hstack",
+    "identity", "jacobian_walkthrough", "make_exercise", "ones", "parameter_count", "parse_number",
+    "part", "random_bottleneck", "random_conv", "random_encoder", "random_jacobian",
+    "random_residual", "random_transformer_params", "receptive_field", "residual_block",
+    "residual_image", "toy_data", "train_stacks", "transformer_layer", "unrolled_walkthrough",
+    "vstack",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .conv import bottleneck_example, conv_example
 from .encoder import encoder_block
 from .examples import check_size, random_encoder, random_residual
+from .gradients import jacobian_walkthrough, random_jacobian
 from .numbers import ByHandError
 from .residual import residual_block
 from .walkthrough import Walkthrough
@@ -36,6 +37,10 @@ def _residual(seed: int, low: int = -2, high: int = 2, **sizes) -> Walkthrough:
     return residual_block(**random_residual(seed, low=low, high=high, **sizes))
 
 
+def _jacobian(seed: int, low: int = -2, high: int = 2, **sizes) -> Walkthrough:
+    return jacobian_walkthrough(**random_jacobian(seed, low=low, high=high, **sizes))
+
+
 def _encoder(seed: int, low: int = -2, high: int = 2, **sizes) -> Walkthrough:
     return encoder_block(**random_encoder(seed, low=low, high=high, **sizes))
 
@@ -52,6 +57,8 @@ BLOCKS: dict[str, BlockType] = {
     "bottleneck": BlockType("bottleneck", "Bottleneck ResNet block",
                             {"channels": (2, 1, 4), "size": (4, 2, 6), "stride": (1, 1, 2)},
                             bottleneck_example),
+    "jacobian": BlockType("jacobian", "Jacobian of a residual block (I + ∂F/∂x)",
+                          {"features": (3, 1, 8), "hidden": (3, 1, 8)}, _jacobian),
     # other block types register here
 }
 
