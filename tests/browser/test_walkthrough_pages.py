@@ -106,8 +106,8 @@ def test_next_and_play_advance_the_step(page):
     page.get_by_text("Fast", exact=True).click()
     wait_idle(page)
     page.get_by_text("Play", exact=True).click()
-    wait_for_text(page, step_title, r"^Step 3 of 4", 15_000)
-    wait_for_text(page, step_title, r"^Step 4 of 4", 15_000)
+    wait_for_text(page, step_title, r"^Step 3 of 4", 25_000)
+    wait_for_text(page, step_title, r"^Step 4 of 4", 25_000)
     no_exception(page)
     shot(page, "residual-played")
 
@@ -123,6 +123,72 @@ def test_picking_a_cell_with_the_keyboard_selectboxes(page):
     code = page.locator("[data-testid='stCode']").filter(has_text="X + F(X) [1, 1]").first
     assert "1·1 + 0·0 + 0·2 + 1·3 + (−1)·0 + 0·0 + 0·1 = 4" in code.inner_text()
     shot(page, "residual-picked")
+
+
+def _domains(spec) -> tuple[list, list]:
+    """The x and y scale domains of a by-hand chart's spec (every layer shares them)."""
+    if isinstance(spec, dict):
+        enc = spec.get("encoding", {})
+        if "domain" in enc.get("x", {}).get("scale", {}) and "domain" in enc.get("y", {}).get("scale", {}):
+            return enc["x"]["scale"]["domain"], enc["y"]["scale"]["domain"]
+        items = spec.values()
+    elif isinstance(spec, list):
+        items = spec
+    else:
+        return None
+    for v in items:
+        found = _domains(v)
+        if found:
+            return found
+    return None
+
+
+def _boxes(spec):
+    """Every data row of the spec (the boxes with their x, y, x2, y2, block, row, col)."""
+    if isinstance(spec, dict):
+        for v in spec.get("data", {}).get("values", []) if isinstance(spec.get("data"), dict) else []:
+            yield v
+        for v in spec.values():
+            if isinstance(v, (dict, list)):
+                yield from _boxes(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from _boxes(v)
+
+
+def cell_centre(step, block: str, row: int, col: int, chart_box: dict) -> tuple[float, float]:
+    """Where box (block, row, col) of ``step``'s chart is on screen, from the chart's own spec."""
+    from byhand.ui.controls import fit_cell
+    from byhand.ui.drawing import step_chart
+
+    spec = step_chart(step, cell_size=fit_cell(step)).to_dict()
+    (x0, x1), (y0, y1) = _domains(spec)
+    box = next(b for b in _boxes(spec) if b.get("block") == block and b.get("row") == row
+               and b.get("col") == col)
+    pad = spec.get("padding", {"left": 4, "top": 4})
+    inner_w = chart_box["width"] - pad["left"] - pad.get("right", pad["left"])
+    inner_h = chart_box["height"] - pad["top"] - pad.get("bottom", pad["top"])
+    cx, cy = (box["x"] + box["x2"]) / 2, (box["y"] + box["y2"]) / 2
+    return (chart_box["x"] + pad["left"] + (cx - x0) / (x1 - x0) * inner_w,
+            chart_box["y"] + pad["top"] + (cy - y0) / (y1 - y0) * inner_h)
+
+
+def test_clicking_a_product_cell_writes_its_dot_product(page):
+    from byhand import default_residual, residual_block
+
+    goto(page, "residual_block?step=2")
+    chart = page.locator("[data-testid='stVegaLiteChart']").first
+    chart.wait_for()
+    page.wait_for_timeout(500)
+    step = residual_block(**default_residual()).steps[1]
+    # H = ReLU([W1 | b1]·[X; 1]); cell (2, 1): 0·1 + 1·0 + (−1)·2 + 1·1 = −1
+    x, y = cell_centre(step, "product", 1, 0, chart.bounding_box())
+    page.mouse.click(x, y)
+    wait_idle(page)
+    code = page.locator("[data-testid='stCode']").filter(has_text="W1·X + b1 [2, 1]").first
+    code.wait_for()
+    assert "0·1 + 1·0 + (−1)·2 + 1·1 = −1" in code.inner_text()
+    shot(page, "residual-clicked-cell")
 
 
 def test_encoder_edit_and_torch_variant(page):
