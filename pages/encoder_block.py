@@ -151,65 +151,71 @@ messages = share.restore_once(spec, read_torch_extra if variant == "torch" else 
 for message in ss.get("encoder.link_messages_v", []) + messages:
     st.warning(md_escape(message), icon=":material/link_off:")
 
-stage = st.container()
-with st.expander("Edit the example: " + ", ".join(spec.names) + " and the sizes", icon=":material/edit:"):
-    size_error = example_controls(spec)
-    extra = {}
-    if variant == "torch":
-        for name, value in (("heads", 2), ("act", "relu"), ("norm_first", False), ("dec", 3)):
-            ss.setdefault(f"encoder.torch.{name}", value)  # dropped while another page was shown
-        d = ss[f"{spec.ns}.sizes"]["d_model"]
-        divisors = [h for h in range(1, d + 1) if d % h == 0]
-        if ss.get("encoder.torch.heads") not in divisors:
-            ss["encoder.torch.heads"] = max(h for h in divisors if h <= 2)
+@st.fragment
+def walkthrough(spec: ExampleSpec, variant: str) -> None:
+    """Editors and the step: an edit reruns only this part of the page."""
+    stage = st.container()
+    with st.expander("Edit the example: " + ", ".join(spec.names) + " and the sizes", icon=":material/edit:"):
+        size_error = example_controls(spec)
+        extra = {}
+        if variant == "torch":
+            for name, value in (("heads", 2), ("act", "relu"), ("norm_first", False), ("dec", 3)):
+                ss.setdefault(f"encoder.torch.{name}", value)  # dropped while another page was shown
+            d = ss[f"{spec.ns}.sizes"]["d_model"]
+            divisors = [h for h in range(1, d + 1) if d % h == 0]
+            if ss.get("encoder.torch.heads") not in divisors:
+                ss["encoder.torch.heads"] = max(h for h in divisors if h <= 2)
+            c1, c2, c3, c4 = st.columns(4)
+            c1.selectbox("Heads (nhead)", divisors, key="encoder.torch.heads", help="Must divide d_model.")
+            c2.selectbox("Activation", ACTIVATIONS, key="encoder.torch.act")
+            c3.toggle("norm_first (LayerNorm before each sub-layer)", key="encoder.torch.norm_first")
+            c4.slider("Decimals shown", 0, 8, key="encoder.torch.dec")
+            st.caption("The weights (Wq, Wk, Wv, Wo, W1, W2, their biases and the LayerNorms) are seeded "
+                       "floats from the example's seed; X is yours to edit.")
+        edited = matrix_editors(spec, captions=CAPTIONS)
+
+    seed = ss[f"{spec.ns}.seed"]
+    if variant == "hand":
+        decimals = 3
+        rows, error = valid_or_last(spec, edited, lambda r: build_hand(as_key(r)))
+        key = as_key(rows)
+        wt = build_hand(key)
+    else:
+        decimals = ss["encoder.torch.dec"]
+        args = (0 if seed is None else seed, ss[f"{spec.ns}.sizes"]["dim_feedforward"],
+                ss["encoder.torch.heads"], ss["encoder.torch.norm_first"], ss["encoder.torch.act"])
+        rows, error = valid_or_last(spec, edited, lambda r: build_torch(as_key(r), *args))
+        key = as_key(rows)
+        wt = build_torch(key, *args)
+        extra = {"heads": str(args[2]), "nf": str(int(args[3])), "act": args[4], "dec": str(decimals)}
+    error = size_error or error
+    url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
+
+    with stage:
+        if error is not None:
+            show_error(error)
+
+        def show(step, k):
+            controls.step_view(spec.ns, step, k, len(wt.steps), decimals=decimals)
+            share.sync_url({**url, "step": str(k + 1)})
+
+        controls.step_player(spec.ns, wt, show)
         c1, c2, c3, c4 = st.columns(4)
-        c1.selectbox("Heads (nhead)", divisors, key="encoder.torch.heads", help="Must divide d_model.")
-        c2.selectbox("Activation", ACTIVATIONS, key="encoder.torch.act")
-        c3.toggle("norm_first (LayerNorm before each sub-layer)", key="encoder.torch.norm_first")
-        c4.slider("Decimals shown", 0, 8, key="encoder.torch.dec")
-        st.caption("The weights (Wq, Wk, Wv, Wo, W1, W2, their biases and the LayerNorms) are seeded floats "
-                   "from the example's seed; X is yours to edit.")
-    edited = matrix_editors(spec, captions=CAPTIONS)
+        mixing = c1.toggle("Mixing view", key="encoder.mixing",
+                           help="Pick an output cell of attention and of the feed-forward layer: see which "
+                                "input cells each one combines.")
+        compare = c2.toggle("Compare skips on / off", key="encoder.compare", disabled=variant != "hand",
+                            help="Both outputs side by side, with and without the two skip connections."
+                            if variant == "hand" else "Only for the by-hand variant.")
+        check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
+        with c4:
+            controls.gif_button(wt, spec.ns, decimals)
+        if mixing:
+            mixing_view(wt, decimals)
+        if compare and variant == "hand":
+            compare_view(key, wt)
+        if check:
+            torch_panel(wt, repr((key, variant, seed, extra)), decimals=max(decimals, 4))
 
-seed = ss[f"{spec.ns}.seed"]
-if variant == "hand":
-    decimals = 3
-    rows, error = valid_or_last(spec, edited, lambda r: build_hand(as_key(r)))
-    key = as_key(rows)
-    wt = build_hand(key)
-else:
-    decimals = ss["encoder.torch.dec"]
-    args = (0 if seed is None else seed, ss[f"{spec.ns}.sizes"]["dim_feedforward"], ss["encoder.torch.heads"],
-            ss["encoder.torch.norm_first"], ss["encoder.torch.act"])
-    rows, error = valid_or_last(spec, edited, lambda r: build_torch(as_key(r), *args))
-    key = as_key(rows)
-    wt = build_torch(key, *args)
-    extra = {"heads": str(args[2]), "nf": str(int(args[3])), "act": args[4], "dec": str(decimals)}
-error = size_error or error
-url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
 
-with stage:
-    if error is not None:
-        show_error(error)
-
-    def show(step, k):
-        controls.step_view(spec.ns, step, k, len(wt.steps), decimals=decimals)
-        share.sync_url({**url, "step": str(k + 1)})
-
-    controls.step_player(spec.ns, wt, show)
-    c1, c2, c3, c4 = st.columns(4)
-    mixing = c1.toggle("Mixing view", key="encoder.mixing",
-                       help="Pick an output cell of attention and of the feed-forward layer: see which "
-                            "input cells each one combines.")
-    compare = c2.toggle("Compare skips on / off", key="encoder.compare", disabled=variant != "hand",
-                        help="Both outputs side by side, with and without the two skip connections."
-                        if variant == "hand" else "Only for the by-hand variant.")
-    check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
-    with c4:
-        controls.gif_button(wt, spec.ns, decimals)
-    if mixing:
-        mixing_view(wt, decimals)
-    if compare and variant == "hand":
-        compare_view(key, wt)
-    if check:
-        torch_panel(wt, repr((key, variant, seed, extra)), decimals=max(decimals, 4))
+walkthrough(spec, variant)

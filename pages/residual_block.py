@@ -62,31 +62,37 @@ st.caption("A skip connection is an **identity matrix stacked beside the weights
 
 for message in share.restore_once(SPEC):
     st.warning(md_escape(message), icon=":material/link_off:")
-stage = st.container()
-with st.expander("Edit the example: X, W1, b1, W2, b2 and the sizes", icon=":material/edit:"):
-    size_error = example_controls(SPEC)
-    edited = matrix_editors(SPEC, captions=CAPTIONS)
-rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r)))
-error = size_error or error
-key = as_key(rows)
-wt = build(key)
-url = share.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
+@st.fragment
+def walkthrough() -> None:
+    """Editors and the step: an edit reruns only this part of the page."""
+    stage = st.container()
+    with st.expander("Edit the example: X, W1, b1, W2, b2 and the sizes", icon=":material/edit:"):
+        size_error = example_controls(SPEC)
+        edited = matrix_editors(SPEC, captions=CAPTIONS)
+    rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r)))
+    error = size_error or error
+    key = as_key(rows)
+    wt = build(key)
+    url = share.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
 
-with stage:
-    if error is not None:
-        show_error(error)
+    with stage:
+        if error is not None:
+            show_error(error)
 
-    def show(step, k):
-        controls.step_view(NS, step, k, len(wt.steps))
-        share.sync_url({**url, "step": str(k + 1)})
+        def show(step, k):
+            controls.step_view(NS, step, k, len(wt.steps))
+            share.sync_url({**url, "step": str(k + 1)})
 
-    controls.step_player(NS, wt, show)
-    c1, c2, c3 = st.columns(3)
-    compare = c1.toggle("Compare: skip connection on / off", key=f"{NS}.compare")
-    check = c2.toggle("Check with PyTorch", key=f"{NS}.torch")
-    with c3:
-        controls.gif_button(wt, NS)
-    if compare:
-        compare_view(key, wt)
-    if check:
-        torch_panel(wt, repr(key))
+        controls.step_player(NS, wt, show)
+        c1, c2, c3 = st.columns(3)
+        compare = c1.toggle("Compare: skip connection on / off", key=f"{NS}.compare")
+        check = c2.toggle("Check with PyTorch", key=f"{NS}.torch")
+        with c3:
+            controls.gif_button(wt, NS)
+        if compare:
+            compare_view(key, wt)
+        if check:
+            torch_panel(wt, repr(key))
+
+
+walkthrough()
