@@ -156,6 +156,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     """Editors and the step: an edit reruns only this part of the page."""
     stage = st.container()
     with st.expander("Edit the example: " + ", ".join(spec.names) + " and the sizes", icon=":material/edit:"):
+        near_editors = st.container()  # the message also shows where the bad cell was typed
         size_error = example_controls(spec)
         extra = {}
         if variant == "torch":
@@ -191,6 +192,9 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     error = size_error or error
     url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
 
+    if error is not None:
+        with near_editors:
+            show_error(error)
     with stage:
         if error is not None:
             show_error(error)

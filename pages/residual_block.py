@@ -67,6 +67,7 @@ def walkthrough() -> None:
     """Editors and the step: an edit reruns only this part of the page."""
     stage = st.container()
     with st.expander("Edit the example: X, W1, b1, W2, b2 and the sizes", icon=":material/edit:"):
+        near_editors = st.container()  # the message also shows where the bad cell was typed
         size_error = example_controls(SPEC)
         edited = matrix_editors(SPEC, captions=CAPTIONS)
     rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r)))
@@ -75,6 +76,9 @@ def walkthrough() -> None:
     wt = build(key)
     url = share.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
 
+    if error is not None:
+        with near_editors:
+            show_error(error)
     with stage:
         if error is not None:
             show_error(error)
