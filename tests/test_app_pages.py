@@ -340,3 +340,31 @@ def test_encoder_tampered_variant_falls_back():
     assert not at.exception
     assert "variant" in warnings(at)
     assert at.session_state["encoder.variant"] == "hand"
+
+
+def test_play_from_the_last_step_starts_again_at_the_first():
+    at = open_page(RES, state={"residual.step": 4})
+    at.toggle(key="residual.play").set_value(True).run()
+    assert not at.exception
+    assert subheader(at).startswith("Step 1 of 4")
+    assert at.session_state["residual.play"] is True
+
+
+def test_encoder_torch_heads_follow_d_model():
+    at = open_page(ENC, query={"v": "torch"})
+    assert at.session_state["encoder.torch.heads"] == 2
+    at.number_input(key="encoder.torch.size.d_model").set_value(3).run()
+    assert not at.exception and not at.error
+    assert at.session_state["encoder.torch.heads"] == 1  # 2 does not divide 3
+    assert len(at.session_state["encoder.torch.base"]["X"]) == 3
+
+
+def test_encoder_variants_keep_their_own_examples():
+    at = open_page(ENC, state={"encoder.step": 7})
+    edit(at, "encoder.edit.b2", 0, 0, "10")
+    at.segmented_control(key="encoder.variant").set_value("torch").run()
+    assert not at.exception and subheader(at).startswith("Step 1 of 14")
+    at.segmented_control(key="encoder.variant").set_value("hand").run()
+    at.session_state["encoder.step"] = 7
+    at.run()
+    assert matrix_in_text(at, "Out") == [["6", "3", "25/3"], ["11", "17", "5"]]
