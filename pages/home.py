@@ -6,7 +6,7 @@ import streamlit as st
 
 from byhand import default_residual, dot_product_text, fmt, residual_block
 from byhand.ui import drawing, share
-from byhand.ui.controls import fit_cell
+from byhand.ui.controls import fitted_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS = (  # (page file, title, what it shows)
@@ -50,7 +50,7 @@ pick = drawing.selected_cell(st.session_state.get("home.pick"))
 m, n = step.product.shape
 if pick is not None and not (0 <= pick[0] < m and 0 <= pick[1] < n):
     pick = None
-st.altair_chart(drawing.step_chart(step, selected=pick, cell_size=fit_cell(step)), on_select="rerun",
+st.altair_chart(fitted_chart(step, selected=pick), on_select="rerun",
                 selection_mode="cell", key="home.pick", width="content")
 if pick is None:
     st.caption(":material/touch_app: Click a cell of the product to see its dot product.")

@@ -24,17 +24,18 @@ from ..numbers import fmt
 from ..walkthrough import Step, Walkthrough, dot_product_text
 from . import drawing
 
-__all__ = ["SPEEDS", "fit_cell", "step_key", "advance", "clamp_step", "step_player", "step_view",
-           "picked_cell", "gif_button"]
+__all__ = ["SPEEDS", "fit_cell", "fitted_chart", "step_key", "advance", "clamp_step", "step_player",
+           "step_view", "picked_cell", "gif_button"]
 
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
-FIT_HEIGHT = 420  # px: a step's drawing shrinks (down to 30 px cells) to fit a 1280 × 800 projector
+FIT_HEIGHT = 420  # px: a step's drawing shrinks to fit a 1280 × 800 projector (beside the sidebar)
+FIT_WIDTH = 960  # px: and to fit the page's width
 
 
 def fit_cell(step: Step, decimals: int = 3, height: float = FIT_HEIGHT) -> float | None:
-    """A cell size (px) that fits the drawing into ``height``, or None when it fits at its natural size.
+    """A cell size (px) that fits the drawing into ``height``, or None when it fits as it is.
 
-    Never smaller than 30 px, nor than the longest number needs at a 13 px font.
+    Never smaller than 26 px, nor than the longest number needs at a 13 px font.
     """
     cells = layout_step(step).height
     if cells * 40 <= height:
@@ -42,7 +43,19 @@ def fit_cell(step: Step, decimals: int = 3, height: float = FIT_HEIGHT) -> float
     values = [m for m in (step.product, step.result) if m is not None]
     values += [s.values for s in (step.left, step.right) if s is not None]
     longest = max((len(fmt(v, decimals)) for m in values for v in m.flat), default=1)
-    return max(30.0, longest * 0.6 * 13 + 8, height / cells)
+    return max(26.0, longest * 0.6 * 13 + 8, height / cells)
+
+
+def fitted_chart(step: Step, *, decimals: int = 3, selected=None, width: float | None = None):
+    """``step_chart`` sized for the page: to ``width`` if given, else to the projector's height and
+    the page's width (the drawing then shrinks its cells as far as its numbers allow)."""
+    if width is None:
+        cell = fit_cell(step, decimals)
+        if (cell or 40) * layout_step(step).width > FIT_WIDTH:
+            width = FIT_WIDTH
+        else:
+            return drawing.step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
+    return drawing.step_chart(step, decimals=decimals, selected=selected, width=width)
 
 
 def step_key(ns: str) -> str:
@@ -176,8 +189,7 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
                              (f"{ns}.col.{k}", n, None if cell is None else cell[1] + 1)):
             if ss.get(key) not in ["—", *range(1, size + 1)] or (v is not None and ss.get(key) != v):
                 ss[key] = "—" if v is None else v
-    chart = drawing.step_chart(step, decimals=decimals, selected=cell, width=width,
-                               cell_size=None if width else fit_cell(step, decimals))
+    chart = fitted_chart(step, decimals=decimals, selected=cell, width=width)
     if pickable:
         st.altair_chart(chart, on_select=lambda: _on_pick(ns, k), selection_mode="cell",
                         key=f"{ns}.pick.{k}", width="content")

@@ -158,10 +158,9 @@ def _boxes(spec):
 
 def cell_centre(step, block: str, row: int, col: int, chart_box: dict) -> tuple[float, float]:
     """Where box (block, row, col) of ``step``'s chart is on screen, from the chart's own spec."""
-    from byhand.ui.controls import fit_cell
-    from byhand.ui.drawing import step_chart
+    from byhand.ui.controls import fitted_chart
 
-    spec = step_chart(step, cell_size=fit_cell(step)).to_dict()
+    spec = fitted_chart(step).to_dict()
     (x0, x1), (y0, y1) = _domains(spec)
     box = next(b for b in _boxes(spec) if b.get("block") == block and b.get("row") == row
                and b.get("col") == col)
