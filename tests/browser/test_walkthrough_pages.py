@@ -89,7 +89,7 @@ def test_a_bad_cell_shows_a_message_and_keeps_the_drawing(page):
     goto(page, "residual_block?step=4")
     editors = open_editors(page)
     edit_cell(page, editors.locator("[data-testid='stDataFrame']").first, 1, 2, "abc")
-    alert = page.locator("[data-testid='stAlert']").filter(has_text="X, row 2, column 3")
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="X, row 2, column 3").first
     alert.wait_for()
     assert "not a number" in alert.inner_text()
     assert re.search(r"Out \(3×3\):\s+row 1: 4 0 0", text_view(page))  # the last valid example
