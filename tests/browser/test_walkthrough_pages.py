@@ -219,3 +219,14 @@ def test_projector_screenshots(browser, app_url, path, name):
         shot(pg, f"projector-{name}", full=False)
     finally:
         context.close()
+
+
+def test_gif_for_slides_downloads_a_gif(page, tmp_path):
+    goto(page, "residual_block")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name=re.compile("GIF for slides")).click()
+    path = tmp_path / "slides.gif"
+    info.value.save_as(path)
+    data = path.read_bytes()
+    assert data[:6] == b"GIF89a" and len(data) > 1000
+    no_exception(page)
