@@ -97,8 +97,22 @@ def browser():
             b.close()
 
 
+@pytest.fixture(scope="session")
+def warm_app(browser, app_url):
+    """Open the app's root once: Streamlit treats the first sessions of a server with a ``pages/``
+    folder as a legacy multipage app until some run goes through ``app.py``'s ``st.navigation``."""
+    context = browser.new_context()
+    pg = context.new_page()
+    try:
+        pg.goto(app_url)
+        pg.wait_for_selector(IDLE, timeout=60_000)
+    finally:
+        context.close()
+    return app_url
+
+
 @pytest.fixture
-def page(browser, app_url):
+def page(browser, app_url, warm_app):
     """A fresh page (own context, 1400 × 1000) for one test; ``page.app_url`` is the server's URL."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
