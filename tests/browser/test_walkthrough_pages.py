@@ -208,7 +208,7 @@ def test_encoder_edit_and_torch_variant(page):
     ("", "home"), ("residual_block?step=2", "residual-step2"), ("residual_block?step=4", "residual-step4"),
     ("encoder_block?step=2", "encoder-step2"), ("encoder_block?step=7", "encoder-step7"),
     ("encoder_block?v=torch&step=5", "encoder-torch-step5")])
-def test_projector_screenshots(browser, app_url, path, name):
+def test_projector_screenshots(browser, app_url, warm_app, path, name):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     pg = context.new_page()
     pg.app_url = app_url
