@@ -70,7 +70,8 @@ for start in range(0, len(cards), 3):
 
 st.header("How to use it", anchor=False)
 st.markdown(
-    "- **Step**: *Previous* / *Next* or the step slider walk through a block one multiply at a time.\n"
+    "- **Step**: *Previous* / *Next* (or Page Up / Page Down, as a presentation clicker sends) or the "
+    "step slider walk through a block one multiply at a time.\n"
     "- **Play**: press *Play* to watch the steps go by (slow, normal or fast), e.g. on a projector.\n"
     "- **Pick a cell**: click a cell of a product (or choose its row and column) to light up the row and "
     "column it comes from and see the dot product written out.\n"

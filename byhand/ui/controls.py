@@ -124,10 +124,12 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
     k = clamp_step(ns, n)
     titles = [s.title for s in wt.steps]
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    # Page Up / Page Down: what a presentation clicker sends
     row.button("Previous", key=f"{ns}.prev", icon=":material/chevron_left:", on_click=_go, args=(ns, -1, n),
-               disabled=k <= 1, help="Previous step")
+               disabled=k <= 1, help="Previous step (Page Up)", shortcut="PageUp")
     row.button("Next", key=f"{ns}.next", icon=":material/chevron_right:", icon_position="right",
-               on_click=_go, args=(ns, 1, n), disabled=k >= n, type="primary", help="Next step")
+               on_click=_go, args=(ns, 1, n), disabled=k >= n, type="primary", help="Next step (Page Down)",
+               shortcut="PageDown")
     row.toggle("Play", key=f"{ns}.play", on_change=_start, args=(ns, n),
                help="Show the steps one after another; it stops at the last step.")
     row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal",

@@ -103,6 +103,10 @@ def test_next_and_play_advance_the_step(page):
     page.get_by_role("button", name="Next").click()
     wait_idle(page)
     assert step_title(page).startswith("Step 2 of 4")
+    page.keyboard.press("PageDown")  # a presentation clicker's "next"
+    wait_for_text(page, step_title, r"^Step 3 of 4")
+    page.keyboard.press("PageUp")
+    wait_for_text(page, step_title, r"^Step 2 of 4")
     page.get_by_text("Fast", exact=True).click()
     wait_idle(page)
     page.get_by_text("Play", exact=True).click()
