@@ -96,20 +96,23 @@ def _start(ns: str, n: int) -> None:
         ss[step_key(ns)] = 1  # play from the start again
 
 
-def step_player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None]) -> None:
+def step_player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], *,
+                shortcuts: bool = True) -> None:
     """The step controls and ``render(step, k)`` of the current step (0-based k), in a fragment.
 
     While playing, the fragment reruns every ``SPEEDS[speed]`` seconds and shows the next step.
+    ``shortcuts``: Page Up / Page Down press Previous / Next (give it to one player per page).
     """
     ss = st.session_state
     n = len(wt.steps)
     clamp_step(ns, n)
     playing = bool(ss.get(f"{ns}.play", False))
     every = SPEEDS[ss.get(f"{ns}.speed", "Normal")] if playing else None
-    st.fragment(_player, run_every=every)(ns, wt, render, every)
+    st.fragment(_player, run_every=every)(ns, wt, render, every, shortcuts)
 
 
-def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every: float | None) -> None:
+def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every: float | None,
+            shortcuts: bool) -> None:
     ss = st.session_state
     n = len(wt.steps)
     playing = bool(ss.get(f"{ns}.play", False))
@@ -126,10 +129,12 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     # Page Up / Page Down: what a presentation clicker sends
     row.button("Previous", key=f"{ns}.prev", icon=":material/chevron_left:", on_click=_go, args=(ns, -1, n),
-               disabled=k <= 1, help="Previous step (Page Up)", shortcut="PageUp")
+               disabled=k <= 1, help="Previous step (Page Up)" if shortcuts else "Previous step",
+               shortcut="PageUp" if shortcuts else None)
     row.button("Next", key=f"{ns}.next", icon=":material/chevron_right:", icon_position="right",
-               on_click=_go, args=(ns, 1, n), disabled=k >= n, type="primary", help="Next step (Page Down)",
-               shortcut="PageDown")
+               on_click=_go, args=(ns, 1, n), disabled=k >= n, type="primary",
+               help="Next step (Page Down)" if shortcuts else "Next step",
+               shortcut="PageDown" if shortcuts else None)
     row.toggle("Play", key=f"{ns}.play", on_change=_start, args=(ns, n),
                help="Show the steps one after another; it stops at the last step.")
     row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal",
