@@ -368,3 +368,11 @@ def test_encoder_variants_keep_their_own_examples():
     at.session_state["encoder.step"] = 7
     at.run()
     assert matrix_in_text(at, "Out") == [["6", "3", "25/3"], ["11", "17", "5"]]
+
+
+def test_speed_and_view_cannot_be_unset():
+    at = open_page(RES)
+    at.session_state["residual.speed"] = None  # a deselected segmented control
+    at.session_state["residual.play"] = True
+    at.run()
+    assert not at.exception

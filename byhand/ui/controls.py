@@ -107,7 +107,7 @@ def step_player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], *
     n = len(wt.steps)
     clamp_step(ns, n)
     playing = bool(ss.get(f"{ns}.play", False))
-    every = SPEEDS[ss.get(f"{ns}.speed", "Normal")] if playing else None
+    every = SPEEDS.get(ss.get(f"{ns}.speed"), SPEEDS["Normal"]) if playing else None
     st.fragment(_player, run_every=every)(ns, wt, render, every, shortcuts)
 
 
@@ -116,7 +116,7 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
     ss = st.session_state
     n = len(wt.steps)
     playing = bool(ss.get(f"{ns}.play", False))
-    want = SPEEDS[ss.get(f"{ns}.speed", "Normal")] if playing else None
+    want = SPEEDS.get(ss.get(f"{ns}.speed"), SPEEDS["Normal"]) if playing else None
     if want != every:  # play / pause or a new speed: draw the fragment again with its new timer
         st.rerun()
     if playing and time.monotonic() - ss.get(f"{ns}.tick", 0.0) >= 0.8 * want:
@@ -137,7 +137,7 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
                shortcut="PageDown" if shortcuts else None)
     row.toggle("Play", key=f"{ns}.play", on_change=_start, args=(ns, n),
                help="Show the steps one after another; it stops at the last step.")
-    row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal",
+    row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal", required=True,
                           label_visibility="collapsed", help="Seconds per step: slow 4, normal 2.5, fast 1.2")
     row.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns), width="stretch",
                       format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
@@ -217,7 +217,7 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
                 st.code(_cell_words(step, *cell, decimals), language=None, wrap_lines=True)
     with st.expander("Text / LaTeX view of this step"):
         view = st.segmented_control("View", ["Text", "LaTeX"], key=f"{ns}.view", default="Text",
-                                    label_visibility="collapsed")
+                                    required=True, label_visibility="collapsed")
         if view == "LaTeX":
             st.latex(drawing.step_latex(step, decimals))
         else:
