@@ -376,3 +376,11 @@ def test_speed_and_view_cannot_be_unset():
     at.session_state["residual.play"] = True
     at.run()
     assert not at.exception
+
+
+def test_new_random_example_never_exceeds_the_size_limit():
+    at = open_page(RES)
+    at.number_input(key="residual.size.samples").set_value(20).run()
+    at.button(key="residual.random").click().run()
+    assert not at.exception and not at.error
+    assert len(at.session_state["residual.base"]["X"][0]) == 8

@@ -114,7 +114,9 @@ def _sizes(spec: ExampleSpec) -> dict[str, int]:
 
 
 def _new_random(spec: ExampleSpec) -> None:
-    set_example(spec, secrets.randbelow(10_000), _sizes(spec))
+    sizes = {s.name: min(max(v, s.low), s.high) if isinstance(v, int) else s.default
+             for s, v in zip(spec.sizes, _sizes(spec).values())}  # a size out of range is not used
+    set_example(spec, secrets.randbelow(10_000), sizes)
 
 
 def _back_to_default(spec: ExampleSpec) -> None:
