@@ -177,7 +177,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
 
     seed = ss[f"{spec.ns}.seed"]
     if variant == "hand":
-        decimals = 3
+        decimals, args = 3, ()
         rows, error = valid_or_last(spec, edited, lambda r: build_hand(as_key(r)))
         key = as_key(rows)
         wt = build_hand(key)
@@ -219,7 +219,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         if compare and variant == "hand":
             compare_view(key, wt)
         if check:
-            torch_panel(wt, repr((key, variant, seed, extra)), decimals=max(decimals, 4))
+            torch_panel(wt, repr((key, variant, args)), decimals=max(decimals, 4))
 
 
 walkthrough(spec, variant)

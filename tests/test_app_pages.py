@@ -384,3 +384,13 @@ def test_new_random_example_never_exceeds_the_size_limit():
     at.button(key="residual.random").click().run()
     assert not at.exception and not at.error
     assert len(at.session_state["residual.base"]["X"][0]) == 8
+
+
+def test_encoder_torch_check_follows_dim_feedforward():
+    pytest.importorskip("torch")
+    at = open_page(ENC, query={"v": "torch", "seed": "4", "n": "3", "d": "4", "f": "6"},
+                   state={"encoder.torch_check": True})
+    assert any(s.value.startswith("✓ PyTorch agrees") for s in at.success)
+    at.number_input(key="encoder.torch.size.dim_feedforward").set_value(5).run()
+    assert not at.exception
+    assert any(s.value.startswith("✓ PyTorch agrees") for s in at.success)
