@@ -391,6 +391,9 @@ def test_encoder_torch_check_follows_dim_feedforward():
     at = open_page(ENC, query={"v": "torch", "seed": "4", "n": "3", "d": "4", "f": "6"},
                    state={"encoder.torch_check": True})
     assert any(s.value.startswith("✓ PyTorch agrees") for s in at.success)
+    before = at.table[1].value.to_numpy().tolist()
     at.number_input(key="encoder.torch.size.dim_feedforward").set_value(5).run()
     assert not at.exception
     assert any(s.value.startswith("✓ PyTorch agrees") for s in at.success)
+    ours, torch_out = (t.value.to_numpy().tolist() for t in at.table[:2])
+    assert ours == torch_out and torch_out != before  # a new layer, checked again
