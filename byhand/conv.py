@@ -717,13 +717,7 @@ def random_conv(seed: int, channels: int = 1, size: int = 4, stride: int = 1, sh
     """
     c = check_size("channels", channels, 1, MAX_CHANNELS // 2)
     n = check_size("size", size, 1, MAX_SIDE)
-    stride = _check_stride(stride)
-    low, high = _range(low, high)
-    _shortcut_name(shortcut)
-    if shortcut == "identity" and stride != 1:
-        raise ByHandError("the identity shortcut needs stride 1 (the add needs matching shapes); "
-                          "choose 'zero_pad' or 'projection' to downsample.", "stride")
-    cout = c if shortcut == "identity" else 2 * c
+    stride, low, high, cout = _example_plan(c, stride, shortcut, low, high)
     rng = np.random.default_rng(seed)
     kw = {"x": _kernels(rng, (c, n, n), low, high), "w1": _kernels(rng, (cout, c, 3, 3), low, high),
           "bn1": _random_bn(rng, cout, low, high), "w2": _kernels(rng, (cout, cout, 3, 3), low, high),
@@ -732,6 +726,17 @@ def random_conv(seed: int, channels: int = 1, size: int = 4, stride: int = 1, sh
         kw["ws"] = _kernels(rng, (cout, c, 1, 1), low, high)
         kw["bns"] = _random_bn(rng, cout, low, high)
     return kw
+
+
+def _example_plan(c: int, stride: int, shortcut: str, low: int, high: int) -> tuple[int, int, int, int]:
+    """Check a random example's stride, shortcut and value range; the output channels it gets."""
+    stride = _check_stride(stride)
+    low, high = _range(low, high)
+    _shortcut_name(shortcut)
+    if shortcut == "identity" and stride != 1:
+        raise ByHandError("the identity shortcut needs stride 1 (the add needs matching shapes); "
+                          "choose 'zero_pad' or 'projection' to downsample.", "stride")
+    return stride, low, high, c if shortcut == "identity" else 2 * c
 
 
 def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int = 1,
@@ -743,13 +748,7 @@ def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int =
     c = check_size("channels", channels, 1, MAX_CHANNELS // 2)
     n = check_size("size", size, 1, MAX_SIDE)
     b = check_size("width", width, 1, MAX_CHANNELS)
-    stride = _check_stride(stride)
-    low, high = _range(low, high)
-    _shortcut_name(shortcut)
-    if shortcut == "identity" and stride != 1:
-        raise ByHandError("the identity shortcut needs stride 1 (the add needs matching shapes); "
-                          "choose 'zero_pad' or 'projection' to downsample.", "stride")
-    cout = c if shortcut == "identity" else 2 * c
+    stride, low, high, cout = _example_plan(c, stride, shortcut, low, high)
     rng = np.random.default_rng(seed)
     kw = {"x": _kernels(rng, (c, n, n), low, high), "w1": _kernels(rng, (b, c, 1, 1), low, high),
           "bn1": _random_bn(rng, b, low, high), "w2": _kernels(rng, (b, b, 3, 3), low, high),

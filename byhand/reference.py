@@ -30,42 +30,38 @@ def _t(m):
     return torch.tensor(np.asarray(m, dtype=float), dtype=torch.float64)
 
 
-def torch_residual(X, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
-    """``relu(X + W2·relu(W1·X + b1) + b2)`` with two ``nn.Linear`` layers (float64), as d × n."""
+def _linear(W, b):
+    """An ``nn.Linear`` (float64) holding weight ``W`` (out × in) and bias ``b``."""
     import torch
     from torch import nn
 
-    x = _t(X).T  # torch wants samples as rows: (n, d)
-    W1t, W2t = _t(W1), _t(W2)
-    lin1 = nn.Linear(W1t.shape[1], W1t.shape[0], dtype=torch.float64)
-    lin2 = nn.Linear(W2t.shape[1], W2t.shape[0], dtype=torch.float64)
+    Wt = _t(W)
+    lin = nn.Linear(Wt.shape[1], Wt.shape[0], dtype=torch.float64)
     with torch.no_grad():
-        lin1.weight.copy_(W1t)
-        lin1.bias.copy_(_t(b1).reshape(-1))
-        lin2.weight.copy_(W2t)
-        lin2.bias.copy_(_t(b2).reshape(-1))
-        f = lin2(torch.relu(lin1(x)))
+        lin.weight.copy_(Wt)
+        lin.bias.copy_(_t(b).reshape(-1))
+    return lin
+
+
+def torch_residual(X, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
+    """``relu(X + W2·relu(W1·X + b1) + b2)`` with two ``nn.Linear`` layers (float64), as d × n."""
+    import torch
+
+    x = _t(X).T  # torch wants samples as rows: (n, d)
+    with torch.no_grad():
+        f = _linear(W2, b2)(torch.relu(_linear(W1, b1)(x)))
         return torch.relu(x + f if residual else f).T.numpy()
 
 
 def torch_encoder(X, A, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
     """The simplified encoder block from torch ops (float64): ``Z = X·A``, skip, two ``nn.Linear``."""
     import torch
-    from torch import nn
 
     x = _t(X)
-    z = x @ _t(A)
-    y = x + z if residual else z
-    W1t, W2t = _t(W1), _t(W2)
-    lin1 = nn.Linear(W1t.shape[1], W1t.shape[0], dtype=torch.float64)
-    lin2 = nn.Linear(W2t.shape[1], W2t.shape[0], dtype=torch.float64)
     with torch.no_grad():
-        lin1.weight.copy_(W1t)
-        lin1.bias.copy_(_t(b1).reshape(-1))
-        lin2.weight.copy_(W2t)
-        lin2.bias.copy_(_t(b2).reshape(-1))
-        h = torch.relu(lin1(y.T))  # positions as rows for nn.Linear
-        out = lin2(h).T
+        z = x @ _t(A)
+        y = x + z if residual else z
+        out = _linear(W2, b2)(torch.relu(_linear(W1, b1)(y.T))).T  # positions as rows for nn.Linear
         return torch.relu(y + out if residual else out).numpy()
 
 
