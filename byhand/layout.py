@@ -86,6 +86,19 @@ class Layout:
     def height(self) -> float:
         return max([b.y + 1 for b in self.boxes] + [lb.y for lb in self.labels], default=0.0)
 
+    def extent(self, side: float, centre: float, height: float) -> tuple[float, float, float, float]:
+        """The boxes' and labels' bounding box in cell units: (min x, min y, max x, max y).
+
+        A label reaches ``side`` cells from its anchor towards the side it extends to (``centre``
+        each way when centred) and ``height`` cells above and below it.
+        """
+        reach = {"left": (0.0, side), "center": (centre, centre), "right": (side, 0.0)}
+        xs = [b.x for b in self.boxes] + [lb.x - reach[lb.align][0] for lb in self.labels]
+        xe = [b.x + 1 for b in self.boxes] + [lb.x + reach[lb.align][1] for lb in self.labels]
+        ys = [b.y for b in self.boxes] + [lb.y - height for lb in self.labels]
+        ye = [b.y + 1 for b in self.boxes] + [lb.y + height for lb in self.labels]
+        return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
+
     def where(self, block: str, row: int, col: int) -> Box:
         """The box of ``block`` at (row, col)."""
         for b in self.boxes:

@@ -57,3 +57,17 @@ def walkthrough_ok():
 def kind_of():
     """The function ``step_kind(step)``."""
     return step_kind
+
+
+@pytest.fixture
+def conv_ok():
+    """The shared invariants for a conv walkthrough, whose output is the last step's channels × pixels
+    reshaped to (C, H, W)."""
+
+    def check(wt):
+        last = wt.steps[-1].result
+        np.testing.assert_array_equal(wt.output.reshape(last.shape), last)
+        assert wt.output.shape == wt.params["out_shape"]
+        check_walkthrough(wt)
+
+    return check

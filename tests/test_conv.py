@@ -1,7 +1,6 @@
 """The convolutional ResNet block worked by hand: exact values derived by hand, the steps and their
 parts, where every im2col cell comes from, the receptive field, and bad input."""
 
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -23,19 +22,6 @@ from byhand.numbers import ByHandError
 
 H2 = Fraction(1, 2)
 ID_BN = ([1], [0], [0], [1], 0)  # γ = 1, β = 0, μ = 0, σ² = 1, ε = 0: BN is the identity
-
-
-@pytest.fixture
-def conv_ok(walkthrough_ok):
-    """The shared invariants, with ``wt.output`` the last step's channels × pixels as (C, H, W)."""
-
-    def check(wt):
-        last = wt.steps[-1].result
-        np.testing.assert_array_equal(wt.output.reshape(last.shape), last)
-        assert wt.output.shape == wt.params["out_shape"]
-        walkthrough_ok(replace(wt, output=last))
-
-    return check
 
 
 def worked_basic() -> dict:

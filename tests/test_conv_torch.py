@@ -4,7 +4,6 @@ and F.pad. Exact inputs (integers, batch norms with square σ² + ε) must match
 exactly: every value is a small dyadic fraction, which float64 holds without rounding.
 """
 
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -15,17 +14,6 @@ from byhand.conv import bottleneck_block, conv_block, random_bottleneck, random_
 torch = pytest.importorskip("torch")
 
 
-@pytest.fixture
-def conv_ok(walkthrough_ok):
-    """The shared invariants, with ``wt.output`` the last step's channels × pixels reshaped to (C, H, W)."""
-
-    def check(wt):
-        last = wt.steps[-1].result
-        np.testing.assert_array_equal(wt.output.reshape(last.shape), last)
-        assert wt.output.shape == wt.params["out_shape"]
-        walkthrough_ok(replace(wt, output=last))
-
-    return check
 F = torch.nn.functional
 nn = torch.nn
 

@@ -28,16 +28,6 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
 
 
-def _extent(lay: Layout) -> tuple[float, float, float, float]:
-    """The boxes' and labels' bounding box in cell units (min x, min y, max x, max y)."""
-    reach = {"left": (0.0, 1.5), "center": (0.5, 0.5), "right": (1.5, 0.0)}
-    xs = [b.x for b in lay.boxes] + [lb.x - reach[lb.align][0] for lb in lay.labels]
-    xe = [b.x + 1 for b in lay.boxes] + [lb.x + reach[lb.align][1] for lb in lay.labels]
-    ys = [b.y for b in lay.boxes] + [lb.y - 0.5 for lb in lay.labels]
-    ye = [b.y + 1 for b in lay.boxes] + [lb.y + 0.5 for lb in lay.labels]
-    return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
-
-
 def _aspect(layouts: list[Layout], decimals: int) -> float:
     """How much wider than tall a cell must be to hold the longest value."""
     longest = max((len(fmt(b.value, decimals)) for lay in layouts for b in lay.boxes
@@ -54,7 +44,7 @@ def step_images(wt: Walkthrough, decimals: int = 3, width: int = 960,
     blanks = blanks or {}
     layouts = [layout_step(s, blanks.get(k)) for k, s in enumerate(wt.steps)]
     aspect = _aspect([layout_step(s) for s in wt.steps], decimals)  # the same boxes, blank or not
-    extents = [_extent(lay) for lay in layouts]
+    extents = [lay.extent(1.5, 0.5, 0.5) for lay in layouts]
     span_x = max(e[2] - e[0] for e in extents) * aspect
     span_y = max(e[3] - e[1] for e in extents)
     unit = max(8.0, min(56.0, (width - 2 * MARGIN) / span_x, 560 / span_y))

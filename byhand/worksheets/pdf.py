@@ -79,16 +79,6 @@ def _aspect(pdf: FPDF, layouts: list[Layout], decimals: int, size_pt: float) -> 
     return max(1.0, (widest + 1.2) / height_mm)
 
 
-def _extent(lay: Layout) -> tuple[float, float, float, float]:
-    """The boxes' and labels' bounding box in cell units (min x, min y, max x, max y)."""
-    reach = {"left": (0.0, 1.6), "center": (0.6, 0.6), "right": (1.6, 0.0)}
-    xs = [b.x for b in lay.boxes] + [lb.x - reach[lb.align][0] for lb in lay.labels]
-    xe = [b.x + 1 for b in lay.boxes] + [lb.x + reach[lb.align][1] for lb in lay.labels]
-    ys = [b.y for b in lay.boxes] + [lb.y - 0.4 for lb in lay.labels]
-    ye = [b.y + 1 for b in lay.boxes] + [lb.y + 0.4 for lb in lay.labels]
-    return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
-
-
 def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float, uy: float,
                  decimals: int, highlight: set) -> None:
     """Draw boxes (filled by role, ``highlight`` ones as answers), part labels and skip links."""
@@ -182,7 +172,7 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dic
     page_h = pdf.bottom - MARGIN - 20
     for k in steps:
         step, lay = wt.steps[k], layouts[k]
-        ex0, ey0, ex1, ey1 = _extent(lay)
+        ex0, ey0, ex1, ey1 = lay.extent(1.6, 0.6, 0.4)
         uy = min(max_unit, pdf.usable_width / ((ex1 - ex0) * aspect), page_h / (ey1 - ey0))
         ux = uy * aspect
         title = f"Step {k + 1} · {step.title}"
