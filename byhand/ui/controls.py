@@ -28,7 +28,7 @@ __all__ = ["SPEEDS", "fit_cell", "fitted_chart", "step_key", "advance", "clamp_s
            "step_view", "picked_cell", "gif_button"]
 
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
-FIT_HEIGHT = 420  # px: a step's drawing shrinks to fit a 1280 × 800 projector (beside the sidebar)
+FIT_HEIGHT = 380  # px: a step's drawing shrinks to fit a 1280 × 800 projector (beside the sidebar)
 FIT_WIDTH = 960  # px: and to fit the page's width
 
 
@@ -139,8 +139,8 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
                help="Show the steps one after another; it stops at the last step.")
     row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal", required=True,
                           label_visibility="collapsed", help="Seconds per step: slow 4, normal 2.5, fast 1.2")
-    row.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns), width="stretch",
-                      format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
+    st.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns),
+                     format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
     render(wt.steps[k - 1], k - 1)
 
 
