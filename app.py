@@ -6,7 +6,7 @@ import streamlit as st
 
 ROOT = Path(__file__).parent
 
-# (section, page file, title, icon). Pages written by other sessions appear once their file exists.
+# (section, page file, title, icon), in the sidebar's order.
 PAGES = (
     ("Start", "pages/home.py", "Home", ":material/home:"),
     ("Walkthroughs", "pages/residual_block.py", "Residual block", ":material/add_circle:"),
@@ -18,12 +18,11 @@ PAGES = (
 
 
 def navigation() -> dict[str, list]:
-    """The sidebar's sections with their pages (only pages whose file exists)."""
+    """The sidebar's sections with their pages."""
     sections: dict[str, list] = {}
     for section, path, title, icon in PAGES:
-        if (ROOT / path).exists():
-            sections.setdefault(section, []).append(
-                st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+        sections.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
     return sections
 
 

@@ -316,6 +316,7 @@ def _read_eps(text, messages: list[str]) -> str:
 
 # ---------------------------------------------------------------- the page
 
+share.use_app_navigation()
 st.title("Convolutional ResNet block, by hand")
 st.markdown("A convolution is **one matrix multiply**: unroll the image's patches into columns (im2col), "
             "put the kernels in rows. Batch norm (eval mode) is a per-channel scale and shift, and the "

@@ -13,7 +13,7 @@ import streamlit as st
 from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec, check_answers, hint
-from byhand.ui import drawing
+from byhand.ui import drawing, share
 from byhand.ui.editors import md_escape
 
 NS = "practice"
@@ -225,6 +225,7 @@ def class_pack_panel(code: str) -> None:
                            on_click="ignore", icon=":material/download:")
 
 
+share.use_app_navigation()
 st.title("Practice by hand")
 st.markdown("Fill in the empty cells, press **Check**, and use the hints. Type fractions as `1/3`.")
 from_link()

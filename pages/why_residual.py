@@ -104,6 +104,16 @@ def power(v: float | None) -> str:
 
 # ------------------------------------------------------------------ the page
 
+def take_training_settings() -> None:
+    """The Train button's callback: keep the form's settings (a callback survives any rerun)."""
+    ss = st.session_state
+    ss[f"{NS}.t.settings"] = {"depths": tuple(ss[f"{NS}.t.depths"]), "width": ss[f"{NS}.t.width"],
+                              "steps": ss[f"{NS}.t.steps"], "lr": ss[f"{NS}.t.lr"],
+                              "optimizer": ss[f"{NS}.t.opt"], "task": ss[f"{NS}.t.task"],
+                              "branch": ss[f"{NS}.t.branch"]}
+
+
+share.use_app_navigation()
 st.title("Why residual connections work")
 st.markdown(
     "Backpropagation multiplies the gradient by **one Jacobian per layer**. A product of many "
@@ -168,9 +178,8 @@ with tab_unrolled:
     n_blocks = c1.segmented_control("Blocks", [1, 2, 3], default=3, key=f"{NS}.unrolled.blocks")
     unrolled_skip = c2.toggle("With skip connections", value=True, key=f"{NS}.unrolled.skip")
     uw = build_unrolled(n_blocks or 3, unrolled_skip)
-    st.session_state.setdefault(controls.step_key(f"{NS}.unrolled"), 1)
     controls.step_player(f"{NS}.unrolled", uw, lambda step, k: controls.step_view(
-        f"{NS}.unrolled", step, k, len(uw.steps)))
+        f"{NS}.unrolled", step, k, len(uw.steps)), shortcuts=False)
 
 # ------------------------------------------------------------------ 3. the residual image
 with tab_image:
@@ -279,20 +288,19 @@ with tab_train:
     ss.setdefault(f"{NS}.t.settings", dict(TRAIN_DEFAULT))
     with st.form(f"{NS}.t.form"):
         c = st.columns([2, 1, 1, 1])
-        depths = c[0].multiselect("Depths (blocks of 2 layers)", DEPTH_CHOICES,
+        c[0].multiselect("Depths (blocks of 2 layers)", DEPTH_CHOICES,
                                   default=list(TRAIN_DEFAULT["depths"]), key=f"{NS}.t.depths")
-        t_width = c[1].selectbox("Width", [4, 8, 16, 32], index=2, key=f"{NS}.t.width")
-        steps = c[2].number_input("Steps", value=300, step=50, key=f"{NS}.t.steps", help="From 1 to 5,000")
-        lr = c[3].number_input("Learning rate", value=0.01, step=0.001, format="%.4f", key=f"{NS}.t.lr")
+        c[1].selectbox("Width", [4, 8, 16, 32], index=2, key=f"{NS}.t.width")
+        c[2].number_input("Steps", value=300, step=50, key=f"{NS}.t.steps", help="From 1 to 5,000")
+        c[3].number_input("Learning rate", value=0.01, step=0.001, format="%.4f", key=f"{NS}.t.lr")
         c = st.columns(4, vertical_alignment="bottom")
-        optimizer = c[0].selectbox("Optimizer", ["adam", "sgd"], key=f"{NS}.t.opt",
+        c[0].selectbox("Optimizer", ["adam", "sgd"], key=f"{NS}.t.opt",
                                    format_func={"adam": "Adam", "sgd": "SGD"}.get)
-        task = c[1].selectbox("Task", list(TASKS), format_func=TASKS.get, key=f"{NS}.t.task")
-        t_branch = c[2].selectbox("Residual branch scale", list(BRANCHES), index=1, format_func=BRANCHES.get,
+        c[1].selectbox("Task", list(TASKS), format_func=TASKS.get, key=f"{NS}.t.task")
+        c[2].selectbox("Residual branch scale", list(BRANCHES), index=1, format_func=BRANCHES.get,
                                   key=f"{NS}.t.branch")
-        if c[3].form_submit_button("Train", type="primary", icon=":material/model_training:"):
-            ss[f"{NS}.t.settings"] = {"depths": tuple(depths), "width": t_width, "steps": steps, "lr": lr,
-                                      "optimizer": optimizer, "task": task, "branch": t_branch}
+        c[3].form_submit_button("Train", type="primary", icon=":material/model_training:",
+                                on_click=take_training_settings)
     chosen = ss[f"{NS}.t.settings"]
     t_error = None if chosen["depths"] else ByHandError("Choose at least one depth to train.", "depths")
     runs = []

@@ -80,8 +80,9 @@ def clamp_step(ns: str, n: int) -> int:
     ss, key = st.session_state, step_key(ns)
     value = ss.get(key, 1)
     if not isinstance(value, int) or not 1 <= value <= n:
-        ss[key] = min(max(value, 1), n) if isinstance(value, int) else 1
-    return ss[key]
+        value = min(max(value, 1), n) if isinstance(value, int) else 1
+    ss[key] = value
+    return value
 
 
 def _go(ns: str, delta: int, n: int) -> None:
