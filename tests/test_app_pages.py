@@ -8,36 +8,14 @@ with X[1, 1] = 5 instead, H = [[7, 1, 1], [0, 3, 1], [0, 0, 1]] and Out = [[12, 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from apptest_helpers import edit, errors, open_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 RES, ENC = "pages/residual_block.py", "pages/encoder_block.py"
 OUT_DEFAULT = [["4", "0", "0"], ["0", "3", "2"], ["6", "1", "2"]]
 OUT_X11_5 = [["12", "0", "0"], ["0", "3", "2"], ["10", "1", "2"]]
-
-
-def open_page(page: str, query: dict | None = None, state: dict | None = None) -> AppTest:
-    """The app on ``page`` after its first run, with ``query`` in the URL and ``state`` preset."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    if query:
-        at.query_params.update(query)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.switch_page(page)
-    at.run()
-    return at
-
-
-def edit(at: AppTest, key: str, row: int, col: int, value) -> AppTest:
-    """Type ``value`` into cell (row, col) (0-based) of the data editor ``key`` and rerun."""
-    at.session_state[key] = {"edited_rows": {row: {str(col + 1): value}}, "added_rows": [],
-                             "deleted_rows": []}
-    return at.run()
 
 
 def text_views(at: AppTest) -> list[str]:
@@ -62,10 +40,6 @@ def matrix_in_text(at: AppTest, name: str) -> list[list[str]]:
 
 def subheader(at: AppTest) -> str:
     return at.subheader[0].value
-
-
-def errors(at: AppTest) -> str:
-    return " ".join(e.value for e in at.error)
 
 
 def warnings(at: AppTest) -> str:

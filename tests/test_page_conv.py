@@ -10,12 +10,12 @@ out = [0, 2, 4, 4, 5, 0, 0, 0, 0].
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from apptest_helpers import edit, errors
+from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/conv_block.py"
 NS = "conv.basic.identity.1"  # the basic block, identity shortcut, one input channel
 WORKED = {
@@ -31,13 +31,7 @@ OUT_BETA_0 = ["0", "2", "4", "4", "5", "0", "0", "0", "0"]
 
 def open_page(state: dict | None = None) -> AppTest:
     """The app on the conv page after its first run, with ``state`` preset."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.switch_page(PAGE)
-    at.run()
+    at = open_app_page(PAGE, state=state)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -48,13 +42,6 @@ def worked_state(step: int = 9) -> dict:
             f"{NS}.size.size": 3, f"{NS}.step": step}
 
 
-def edit(at: AppTest, key: str, row: int, col: int, value) -> AppTest:
-    """Type ``value`` into cell (row, col) (0-based) of the data editor ``key`` and rerun."""
-    at.session_state[key] = {"edited_rows": {row: {str(col + 1): value}}, "added_rows": [],
-                             "deleted_rows": []}
-    return at.run()
-
-
 def out_row(at: AppTest) -> list[str]:
     """The single row of ``out`` (1 × 9) in the last step's text view."""
     for code in at.code:
@@ -63,11 +50,6 @@ def out_row(at: AppTest) -> list[str]:
             if re.match(r"^out \(1×9\)", line):
                 return lines[k + 1].split(":", 1)[1].replace("\u2212", "-").split()
     raise AssertionError(f"no out in the text views: {[c.value for c in at.code]}")
-
-
-def errors(at: AppTest) -> str:
-    """Every error message, without the markdown escapes (``\\:``) ``show_error`` adds."""
-    return " ".join(e.value for e in at.error).replace("\\", "")
 
 
 # ---------------------------------------------------------------- loads, every variant
@@ -203,11 +185,7 @@ def test_torch_missing_gives_the_install_command(monkeypatch):
 # ---------------------------------------------------------------- links
 
 def open_link(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.query_params.update(query)
-    at.switch_page(PAGE)
-    at.run()
+    at = open_app_page(PAGE, query)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -13,31 +13,17 @@ unit 1 is on: D·W1 = [[1, 0, 1], [0, 0, 0], [0, 0, 0]], ∂F/∂x = W2's first 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from apptest_helpers import edit, errors
+from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/why_residual.py"
 
 
 def open_page(query: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if query:
-        at.query_params.update(query)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    at.switch_page(PAGE)
-    at.run()
-    return at
-
-
-def edit(at: AppTest, key: str, row: int, col: int, value) -> AppTest:
-    at.session_state[key] = {"edited_rows": {row: {str(col + 1): value}}, "added_rows": [],
-                             "deleted_rows": []}
-    return at.run()
+    return open_app_page(PAGE, query, state, timeout=120)
 
 
 def matrix_in_text(at: AppTest, name: str) -> list[list[str]]:
@@ -54,10 +40,6 @@ def matrix_in_text(at: AppTest, name: str) -> list[list[str]]:
                     rows.append(m.group(1).replace("\u2212", "-").split())
                 return rows
     raise AssertionError(f"no {name} in {[c.value for c in at.code]}")
-
-
-def errors(at: AppTest) -> str:
-    return " ".join(e.value for e in at.error)
 
 
 def first_subheader(at: AppTest) -> str:
