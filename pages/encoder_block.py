@@ -12,6 +12,7 @@ from byhand import (
     transformer_layer,
 )
 from byhand.ui import controls, drawing, share
+from byhand.ui.compare import compare_outputs
 from byhand.ui.editors import (
     ExampleSpec,
     Size,
@@ -109,22 +110,8 @@ def mixing_view(wt, decimals: int) -> None:
 
 def compare_view(key: tuple, wt) -> None:
     """With and without both skip connections, side by side, differences marked."""
-    plain = build_hand(key, residual=False)
-    marks = {}
-    for (i, j), v in np.ndenumerate(wt.output):
-        d = v - plain.output[i, j]
-        if d != 0:
-            marks[(i, j)] = ("+" if d > 0 else "−") + fmt(abs(d))
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**With both skip connections**")
-        st.altair_chart(drawing.matrix_chart("Out", wt.output, role="computed", highlight=set(marks),
-                                             marks=marks), width="content")
-    with right:
-        st.markdown("**Without them**")
-        st.altair_chart(drawing.matrix_chart("Out (no skips)", plain.output, role="computed",
-                                             highlight=set(marks)), width="content")
-    st.caption(f"{len(marks)} of {wt.output.size} cells differ; the small marks give (with) − (without).")
+    compare_outputs(wt, build_hand(key, residual=False), with_label="**With both skip connections**",
+                    without_label="**Without them**", without_name="Out (no skips)")
 
 
 share.use_app_navigation()

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from byhand import default_residual, fmt, random_residual, residual_block
-from byhand.ui import controls, drawing, share
+from byhand import default_residual, random_residual, residual_block
+from byhand.ui import controls, share
+from byhand.ui.compare import compare_outputs
 from byhand.ui.editors import (
     ExampleSpec,
     Size,
@@ -37,22 +38,9 @@ def as_key(rows: dict) -> tuple:
 
 def compare_view(key: tuple, wt) -> None:
     """Both outputs side by side, the cells that differ highlighted and marked with the difference."""
-    plain = build(key, residual=False)
-    diff = {(i, j): f"{'+' if d > 0 else '−'}{fmt(abs(d))}"
-            for (i, j), d in ((ij, wt.output[ij] - plain.output[ij]) for ij in
-                              ((i, j) for i in range(wt.output.shape[0]) for j in range(wt.output.shape[1])))
-            if d != 0}
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**With the skip connection**: ReLU(X + F(X))")
-        st.altair_chart(drawing.matrix_chart("Out", wt.output, role="computed", highlight=set(diff),
-                                             marks=diff), width="content")
-    with right:
-        st.markdown("**Without it**: ReLU(F(X))")
-        st.altair_chart(drawing.matrix_chart("Out (no skip)", plain.output, role="computed",
-                                             highlight=set(diff)), width="content")
-    st.caption(f"{len(diff)} of {wt.output.size} cells differ; the small marks give "
-               "(with skip) − (without). Without the identity, X itself never reaches the output.")
+    compare_outputs(wt, build(key, residual=False), with_label="**With the skip connection**: ReLU(X + F(X))",
+                    without_label="**Without it**: ReLU(F(X))", without_name="Out (no skip)",
+                    note="Without the identity, X itself never reaches the output.")
 
 
 share.use_app_navigation()
