@@ -198,12 +198,11 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
             if ss.get(key) not in ["—", *range(1, size + 1)] or (v is not None and ss.get(key) != v):
                 ss[key] = "—" if v is None else v
     chart = fitted_chart(step, decimals=decimals, selected=cell, width=width)
-    alt = f"By-hand drawing of step {k + 1}, {step.title}. The text view below lists every matrix."
     if pickable:
         st.altair_chart(chart, on_select=lambda: _on_pick(ns, k), selection_mode="cell",
-                        key=f"{ns}.pick.{k}", width="content", alt=alt)
+                        key=f"{ns}.pick.{k}", width="content")
     else:
-        st.altair_chart(chart, width="content", alt=alt)
+        st.altair_chart(chart, width="content")  # the chart's description names it for screen readers
     if pickable:
         c_text, c_row, c_col = st.columns([6, 1, 1], vertical_alignment="bottom")
         c_row.selectbox("Row", ["—", *range(1, m + 1)], key=f"{ns}.row.{k}", on_change=_on_choose,
