@@ -18,10 +18,9 @@ from byhand.conv import (
     receptive_field,
 )
 from byhand.numbers import ByHandError, as_matrix, parse_number
-from byhand.reference import INSTALL_HINT, Check, check_against_torch, torch_available
 from byhand.ui import controls, drawing, share
 from byhand.ui.editors import ExampleSpec, Size, example_controls, matrix_editors, show_error, valid_or_last
-from byhand.ui.torch_panel import check_table
+from byhand.ui.torch_panel import check_table, run_check
 
 NS = "conv"
 KINDS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
@@ -209,21 +208,10 @@ def receptive_view(wt) -> None:
 
 # ---------------------------------------------------------------- PyTorch and option A vs B
 
-@st.cache_data(show_spinner="Running the same weights through PyTorch…", max_entries=32)
-def _torch_cached(_wt, key: str) -> Check:
-    return check_against_torch(_wt)
-
-
 def torch_view(wt, key: str) -> None:
     """Ours beside nn.Conv2d / nn.BatchNorm2d (eval) with the same weights: max |difference| and ✓ or ✗."""
-    if not torch_available():
-        st.info(f"PyTorch is not installed, so this check cannot run. Install the CPU build with "
-                f"`{INSTALL_HINT}` and reload the page. Everything else works without it.")
-        return
-    try:
-        check = _torch_cached(wt, key)
-    except (ImportError, OSError) as e:
-        st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
+    check = run_check(wt, key)
+    if check is None:
         return
     ours, theirs, diff = check.ours, check.torch, check.max_diff
     st.caption(f"PyTorch computes the same block with {check.what}.")

@@ -246,9 +246,8 @@ def test_torch_panel_agrees():
 
 def test_torch_panel_without_torch_says_how_to_install(monkeypatch):
     from byhand.reference import INSTALL_HINT
-    from byhand.ui import torch_panel
 
-    monkeypatch.setattr(torch_panel, "torch_available", lambda: False)
+    monkeypatch.setattr("byhand.reference.torch_available", lambda: False)
     at = open_page(RES, state={"residual.torch": True})
     assert not at.exception
     assert INSTALL_HINT in " ".join(i.value for i in at.info)

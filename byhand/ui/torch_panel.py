@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from .. import reference
 from ..numbers import fmt
-from ..reference import INSTALL_HINT, Check, check_against_torch, torch_available
+from ..reference import INSTALL_HINT, Check, check_against_torch
 from ..walkthrough import Walkthrough
 
-__all__ = ["torch_panel", "check_table", "verdict"]
+__all__ = ["torch_panel", "run_check", "check_table", "verdict"]
 
 
 def check_table(m: np.ndarray, decimals: int) -> pd.DataFrame:
@@ -39,19 +40,26 @@ def _check(_wt: Walkthrough, key: str) -> Check:
     return check_against_torch(_wt)
 
 
-def torch_panel(wt: Walkthrough, key: str, *, decimals: int = 4) -> None:
-    """Our output beside torch's, max |difference| and ✓ or ✗; ``key`` identifies ``wt``'s inputs.
+def run_check(wt: Walkthrough, key: str) -> Check | None:
+    """The cached PyTorch check of ``wt`` (``key`` identifies its inputs), or None after saying why not.
 
-    Without torch: a note with the install command.
+    Without torch: a note with the install command; a broken install: a warning.
     """
-    if not torch_available():
+    if not reference.torch_available():  # looked up on the module, so one patch reaches every page
         st.info(f"PyTorch is not installed, so this check cannot run. Install the CPU build with "
                 f"`{INSTALL_HINT}` and reload the page. Everything else works without it.")
-        return
+        return None
     try:
-        check = _check(wt, key)
+        return _check(wt, key)
     except (ImportError, OSError) as e:  # a broken torch install
         st.warning(f"PyTorch could not be loaded ({type(e).__name__}). Install it with `{INSTALL_HINT}`.")
+        return None
+
+
+def torch_panel(wt: Walkthrough, key: str, *, decimals: int = 4) -> None:
+    """Our output beside torch's, max |difference| and ✓ or ✗; ``key`` identifies ``wt``'s inputs."""
+    check = run_check(wt, key)
+    if check is None:
         return
     st.caption(f"PyTorch computes the same block with {check.what}"
                + ("." if "float64" in check.what else ", in float64."))
