@@ -368,12 +368,9 @@ with stage:
     st.markdown(f"**{wt.title}** · shapes: {shape_words(wt)}" + (" · exact fractions" if wt.exact else
                                                                    " · decimals (see the notes)"))
 
-    def show(step, k):
-        render_step(spec.ns, wt, step, k)
-        share.sync_url({**url, "block": kind, "sc": shortcut, "s": str(stride), "c": str(channels),
-                        **({"eps": eps} if eps != "0" else {}), "step": str(k + 1)})
-
-    controls.step_player(spec.ns, wt, show)
+    share.linked_player(spec.ns, wt, {**url, "block": kind, "sc": shortcut, "s": str(stride),
+                                      "c": str(channels), **({"eps": eps} if eps != "0" else {})},
+                        render=lambda step, k: render_step(spec.ns, wt, step, k))
     t1, t2, t3, t4 = st.columns(4)
     rf = t1.toggle("Receptive field of an output pixel", key=f"{NS}.rf")
     shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")

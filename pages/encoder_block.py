@@ -186,11 +186,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         if error is not None:
             show_error(error)
 
-        def show(step, k):
-            controls.step_view(spec.ns, step, k, len(wt.steps), decimals=decimals)
-            share.sync_url({**url, "step": str(k + 1)})
-
-        controls.step_player(spec.ns, wt, show)
+        share.linked_player(spec.ns, wt, url, decimals=decimals)
         c1, c2, c3, c4 = st.columns(4)
         mixing = c1.toggle("Mixing view", key="encoder.mixing",
                            help="Pick an output cell of attention and of the feed-forward layer: see which "

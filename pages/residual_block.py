@@ -71,11 +71,7 @@ def walkthrough() -> None:
         if error is not None:
             show_error(error)
 
-        def show(step, k):
-            controls.step_view(NS, step, k, len(wt.steps))
-            share.sync_url({**url, "step": str(k + 1)})
-
-        controls.step_player(NS, wt, show)
+        share.linked_player(NS, wt, url)
         c1, c2, c3 = st.columns(3)
         compare = c1.toggle("Compare: skip connection on / off", key=f"{NS}.compare")
         check = c2.toggle("Check with PyTorch", key=f"{NS}.torch")

@@ -157,11 +157,7 @@ with tab_hand:
         st.toggle("With the skip connection (I + ∂F/∂x)", value=True, key=f"{NS}.skip",
                   help="Off: the plain block, whose Jacobian is ∂F/∂x alone.")
 
-        def show(step, k):
-            controls.step_view(NS, step, k, len(wt.steps))
-            share.sync_url({**url, "step": str(k + 1)})
-
-        controls.step_player(NS, wt, show)
+        share.linked_player(NS, wt, url)
         if wt.params["kinks"]:
             st.info(f"A pre-activation is exactly 0 (row {', '.join(map(str, wt.params['kinks']))} of z): "
                     "ReLU has no slope there; this page, like PyTorch, takes ReLU′(0) = 0.",

@@ -12,15 +12,17 @@ cells by ``,`` (``1,-1/2;0,3``). Pages may add their own keys (read with ``read_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
 from ..numbers import ByHandError, as_matrix, fmt
+from ..walkthrough import Step, Walkthrough
+from . import controls
 from .editors import ExampleSpec, Rows, set_example
 
 __all__ = ["MAX_VALUE_LEN", "MAX_STEP", "rows_to_text", "text_to_rows", "read_example", "read_int",
-           "read_choice", "example_params", "restore_once", "link_messages", "sync_url"]
+           "read_choice", "example_params", "restore_once", "link_messages", "sync_url", "linked_player"]
 
 MAX_VALUE_LEN = 1500  # longest query value read (an 8 × 8 matrix of fractions fits)
 MAX_STEP = 40  # a link's step beyond a walkthrough's last step shows the last one
@@ -184,3 +186,19 @@ def use_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def linked_player(ns: str, wt: Walkthrough, url: dict[str, str], *, decimals: int = 3,
+                  render: Callable[[Step, int], None] | None = None) -> None:
+    """The step player over ``wt``, the step shown kept in the link (``url`` plus ``step``).
+
+    Each step is drawn by ``controls.step_view`` unless the page gives its own ``render(step, k)``.
+    """
+    def show(step: Step, k: int) -> None:
+        if render is None:
+            controls.step_view(ns, step, k, len(wt.steps), decimals=decimals)
+        else:
+            render(step, k)
+        sync_url({**url, "step": str(k + 1)})
+
+    controls.step_player(ns, wt, show)
