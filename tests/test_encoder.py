@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from exact import exact_equal
 
 from byhand import ByHandError, default_encoder, dot_product_text, encoder_block, random_encoder
 from byhand.examples import random_attention
@@ -46,22 +47,16 @@ H_PLAIN_DEFAULT = [[0, 0, 0], [1, 2, F(1, 3)], [4, 4, F(10, 3)]]
 OUT_PLAIN_DEFAULT = [[0, 0, 0], [4, 5, F(8, 3)]]
 
 
-def _exact_equal(got, want):
-    assert got.dtype == object
-    assert all(isinstance(v, (int, Fraction)) for v in got.flat), got
-    np.testing.assert_array_equal(got, np.array(want, dtype=object))
-
-
 def test_default_example_by_hand(walkthrough_ok):
     wt = encoder_block(**default_encoder())
     walkthrough_ok(wt)
     assert wt.exact and wt.block == "encoder" and wt.params == {"residual": True}
     steps = {s.name: s for s in wt.steps}
-    _exact_equal(steps["Z"].result, Z_DEFAULT)
-    _exact_equal(steps["Y"].result, Y_DEFAULT)
-    _exact_equal(steps["H"].result, H_DEFAULT)
-    _exact_equal(steps["Out"].product, PRE_RELU_DEFAULT)
-    _exact_equal(wt.output, OUT_DEFAULT)
+    exact_equal(steps["Z"].result, Z_DEFAULT)
+    exact_equal(steps["Y"].result, Y_DEFAULT)
+    exact_equal(steps["H"].result, H_DEFAULT)
+    exact_equal(steps["Out"].product, PRE_RELU_DEFAULT)
+    exact_equal(wt.output, OUT_DEFAULT)
     assert type(steps["Z"].result[1, 2]) is Fraction and type(steps["Z"].result[1, 0]) is int
 
 
@@ -69,16 +64,16 @@ def test_default_example_without_skips(walkthrough_ok):
     wt = encoder_block(**default_encoder(), residual=False)
     walkthrough_ok(wt)
     assert wt.title == "Encoder block without skip connections"
-    _exact_equal(wt.steps[2].result, H_PLAIN_DEFAULT)
-    _exact_equal(wt.output, OUT_PLAIN_DEFAULT)
+    exact_equal(wt.steps[2].result, H_PLAIN_DEFAULT)
+    exact_equal(wt.output, OUT_PLAIN_DEFAULT)
 
 
 def test_doctest_example_by_hand():
     # X = [2 4], A = [[1/2, 0], [1/2, 1]]: Z = [2·1/2 + 4·1/2, 2·0 + 4·1] = [3, 4]
     # Y = X + Z = [5, 8];  W1 = W2 = [1], biases 0: H = [5, 8];  Out = Y + H = [10, 16]
     wt = encoder_block([[2, 4]], [["1/2", 0], ["1/2", 1]], [[1]], [0], [[1]], [0])
-    _exact_equal(wt.steps[1].result, [[3, 4]])
-    _exact_equal(wt.output, [[10, 16]])
+    exact_equal(wt.steps[1].result, [[3, 4]])
+    exact_equal(wt.output, [[10, 16]])
 
 
 def test_float_inputs_give_floats():
@@ -144,7 +139,7 @@ def test_identity_parts_give_X_plus_Z():
     X = np.array(default_encoder()["X"], dtype=object)
     add = wt.steps[3]
     # [I I]·[X; Z]: the first identity copies X, the second copies Z
-    _exact_equal(add.product, X + np.array(Z_DEFAULT, dtype=object))
+    exact_equal(add.product, X + np.array(Z_DEFAULT, dtype=object))
 
 
 def test_dot_product_text():
@@ -189,7 +184,7 @@ def test_random_examples_against_fractions(seed, residual, walkthrough_ok):
     ex = random_encoder(seed, d, n, h, -4, 4)
     wt = encoder_block(**ex, residual=residual)
     walkthrough_ok(wt)
-    _exact_equal(wt.output, _fraction_reference(ex, residual))
+    exact_equal(wt.output, _fraction_reference(ex, residual))
 
 
 # ---------------------------------------------------------------- seeded examples

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from exact import exact_equal
 
 from byhand import ByHandError
 from byhand.gradients import (
@@ -44,12 +45,6 @@ DELTA_PLAIN = [[3, -2, 5]]
 DELTA_IN = [[4, -3, 7]]
 
 
-def _exact_equal(got, want):
-    assert got.dtype == object
-    assert all(isinstance(v, (int, Fraction)) for v in got.flat), got
-    np.testing.assert_array_equal(got, np.array(want, dtype=object))
-
-
 def _block(**kw):
     d = default_jacobian()
     d.pop("delta")
@@ -58,17 +53,17 @@ def _block(**kw):
 
 
 def test_default_jacobian_by_hand():
-    _exact_equal(block_jacobian(**_block()), J)
-    _exact_equal(block_jacobian(**_block(), residual=False), JF)
+    exact_equal(block_jacobian(**_block()), J)
+    exact_equal(block_jacobian(**_block(), residual=False), JF)
 
 
 def test_default_backprop_by_hand():
     d = default_jacobian()
-    _exact_equal(backprop_block(d["delta"], **_block()), DELTA_IN)
-    _exact_equal(backprop_block(d["delta"], **_block(), residual=False), DELTA_PLAIN)
+    exact_equal(backprop_block(d["delta"], **_block()), DELTA_IN)
+    exact_equal(backprop_block(d["delta"], **_block(), residual=False), DELTA_PLAIN)
     # δ given as a flat list or a column gives the same row
-    _exact_equal(backprop_block([1, -1, 2], **_block()), DELTA_IN)
-    _exact_equal(backprop_block([[1], [-1], [2]], **_block()), DELTA_IN)
+    exact_equal(backprop_block([1, -1, 2], **_block()), DELTA_IN)
+    exact_equal(backprop_block([[1], [-1], [2]], **_block()), DELTA_IN)
 
 
 def test_walkthrough_steps_by_hand(walkthrough_ok, kind_of):
@@ -80,13 +75,13 @@ def test_walkthrough_steps_by_hand(walkthrough_ok, kind_of):
     assert all(isinstance(s, Step) for s in wt.steps)
     assert [kind_of(s) for s in wt.steps] == ["given", "multiply", "given", "multiply", "multiply",
                                              "arrange", "multiply", "multiply", "multiply"]
-    _exact_equal(steps["z"].result, Z)
-    _exact_equal(steps["D"].result, D)
-    _exact_equal(steps["DW1"].result, DW1)
-    _exact_equal(steps["JF"].result, JF)
-    _exact_equal(steps["J"].result, J)
-    _exact_equal(steps["δ_plain"].result, DELTA_PLAIN)
-    _exact_equal(wt.output, DELTA_IN)
+    exact_equal(steps["z"].result, Z)
+    exact_equal(steps["D"].result, D)
+    exact_equal(steps["DW1"].result, DW1)
+    exact_equal(steps["JF"].result, JF)
+    exact_equal(steps["J"].result, J)
+    exact_equal(steps["δ_plain"].result, DELTA_PLAIN)
+    exact_equal(wt.output, DELTA_IN)
     # the sum is a stacked multiply [I | I]·[I; ∂F/∂x], the identities coloured as the skip
     assert steps["J"].left.name == "[I | I]" and steps["J"].right.name == "[I; JF]"
     assert [p.role for p in steps["J"].left.parts] == ["identity", "identity"]
@@ -99,22 +94,22 @@ def test_walkthrough_without_skip(walkthrough_ok):
     wt = jacobian_walkthrough(**default_jacobian(), residual=False)
     walkthrough_ok(wt)
     assert [s.name for s in wt.steps] == ["x", "z", "D", "DW1", "JF", "δ_plain"]
-    _exact_equal(wt.output, DELTA_PLAIN)
+    exact_equal(wt.output, DELTA_PLAIN)
 
 
 def test_default_delta_is_all_ones():
     wt = jacobian_walkthrough(**_block())
     # (1, 1, 1)·J = column sums of J = (2 + 0 + 1, −1 + 2 + 0, 2 − 1 + 2) = (3, 1, 3)
-    _exact_equal(wt.output, [[3, 1, 3]])
+    exact_equal(wt.output, [[3, 1, 3]])
 
 
 def test_fractions_stay_exact():
     # d = 1, h = 1:  x = 1/2, W1 = 2/3, b1 = −1/6  →  z = 1/3 − 1/6 = 1/6 > 0, D = (1)
     # ∂F/∂x = W2·W1 = (3/4)·(2/3) = 1/2;  I + ∂F/∂x = 3/2;  δ = 1/3 → δ·J = 1/2
     wt = jacobian_walkthrough(["1/2"], [["2/3"]], ["-1/6"], [["3/4"]], [5], ["1/3"])
-    _exact_equal({s.name: s for s in wt.steps}["z"].result, [[F(1, 6)]])
-    _exact_equal({s.name: s for s in wt.steps}["J"].result, [[F(3, 2)]])
-    _exact_equal(wt.output, [[F(1, 2)]])
+    exact_equal({s.name: s for s in wt.steps}["z"].result, [[F(1, 6)]])
+    exact_equal({s.name: s for s in wt.steps}["J"].result, [[F(3, 2)]])
+    exact_equal(wt.output, [[F(1, 2)]])
 
 
 def test_floats_are_floats():
@@ -132,21 +127,21 @@ def test_relu_kink_takes_zero():
     # W2 = I: ∂F/∂x = [[0, 0], [1, 0]], I + ∂F/∂x = [[1, 0], [1, 1]]
     wt = jacobian_walkthrough([1, -1], [[1, 1], [1, 0]], [0, 0], [[1, 0], [0, 1]], [0, 0])
     steps = {s.name: s for s in wt.steps}
-    _exact_equal(steps["D"].result, [[0, 0], [0, 1]])
-    _exact_equal(steps["J"].result, [[1, 0], [1, 1]])
+    exact_equal(steps["D"].result, [[0, 0], [0, 1]])
+    exact_equal(steps["J"].result, [[1, 0], [1, 1]])
     assert wt.params["kinks"] == [1]
     assert "ReLU′(0)" in steps["D"].note and "PyTorch" in steps["D"].note
     assert steps["JF"].note == ""
 
 
 def test_relu_derivative():
-    _exact_equal(relu_derivative(np.array([[2], [0], [-1], [F(1, 3)]], dtype=object)), [[1], [0], [0], [1]])
+    exact_equal(relu_derivative(np.array([[2], [0], [-1], [F(1, 3)]], dtype=object)), [[1], [0], [0], [1]])
     np.testing.assert_array_equal(relu_derivative(np.array([[0.5, -0.0, 0.0, -2.0]])), [[1, 0, 0, 0]])
 
 
 def test_plain_block_may_change_the_width():
     # W2 is 1 × 2: F maps 2 features to 1, so ∂F/∂x is 1 × 2 = W2·D·W1 = (1, 1)·I = (1, 1)
-    _exact_equal(block_jacobian([1, 1], [[1, 0], [0, 1]], [0, 0], [[1, 1]], [0], residual=False), [[1, 1]])
+    exact_equal(block_jacobian([1, 1], [[1, 0], [0, 1]], [0, 0], [[1, 1]], [0], residual=False), [[1, 1]])
     with pytest.raises(ByHandError, match="W2 is 1×2 but must be 2×2: the skip connection adds x"):
         block_jacobian([1, 1], [[1, 0], [0, 1]], [0, 0], [[1, 1]], [0])
 
@@ -188,8 +183,8 @@ def test_unrolled_by_hand(walkthrough_ok):
     for name, want in [("H1", [[1], [2]]), ("F1", [[2], [0]]), ("x1", [[3], [2]]), ("H2", [[1], [1]]),
                        ("F2", [[-1], [2]]), ("x2", [[2], [4]]), ("H3", [[2], [0]]), ("F3", [[1], [0]]),
                        ("x3", [[3], [4]])]:
-        _exact_equal(steps[name].result, want)
-    _exact_equal(wt.output, [[3], [4]])
+        exact_equal(steps[name].result, want)
+    exact_equal(wt.output, [[3], [4]])
     last = wt.steps[-1]
     assert last.name == "sum" and last.left.name == "[I | I | I | I]"
     assert last.right.name == "[x0; F1; F2; F3]"
@@ -203,7 +198,7 @@ def test_unrolled_plain(walkthrough_ok):
     # H3 = (4, 0); x3 = [[1, 0], [0, −1]]·(4, 0) + (−1, 0) = (3, 0)
     wt = unrolled_walkthrough(**default_unrolled(), residual=False)
     walkthrough_ok(wt)
-    _exact_equal(wt.output, [[3], [0]])
+    exact_equal(wt.output, [[3], [0]])
     assert "sum" not in [s.name for s in wt.steps]
 
 
@@ -212,7 +207,7 @@ def test_unrolled_several_samples(walkthrough_ok):
     # x = (2, −1): F1 = (ReLU(2) + 1, ReLU(−1) + 1) = (3, 1) → x1 = (5, 0); F2 = (6, 1) → x2 = (11, 1)
     wt = unrolled_walkthrough([[2, -1]], [blk, blk])
     walkthrough_ok(wt)
-    _exact_equal(wt.output, [[11, 1]])
+    exact_equal(wt.output, [[11, 1]])
 
 
 def test_unrolled_bad_input():

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from exact import exact_equal
 
 from byhand import ByHandError, default_residual, dot_product_text, random_residual, residual_block
 from byhand.examples import MAX_VALUE
@@ -36,22 +37,15 @@ OUT_DEFAULT = [[4, 0, 0], [0, 3, 2], [6, 1, 2]]
 OUT_PLAIN_DEFAULT = [[3, 0, 0], [0, 2, 1], [4, 2, 1]]
 
 
-def _exact_equal(got, want):
-    """Exact values (int / Fraction in an object array) equal to the hand-derived ones."""
-    assert got.dtype == object
-    assert all(isinstance(v, (int, Fraction)) for v in got.flat), got
-    np.testing.assert_array_equal(got, np.array(want, dtype=object))
-
-
 def test_default_example_by_hand(walkthrough_ok):
     wt = residual_block(**default_residual())
     walkthrough_ok(wt)
     assert wt.exact and wt.block == "residual" and wt.params == {"residual": True}
     steps = {s.name: s for s in wt.steps}
-    _exact_equal(steps["H"].product, W1X_B1_DEFAULT)
-    _exact_equal(steps["H"].result, H_DEFAULT)
-    _exact_equal(steps["Out"].product, X_PLUS_F_DEFAULT)
-    _exact_equal(wt.output, OUT_DEFAULT)
+    exact_equal(steps["H"].product, W1X_B1_DEFAULT)
+    exact_equal(steps["H"].result, H_DEFAULT)
+    exact_equal(steps["Out"].product, X_PLUS_F_DEFAULT)
+    exact_equal(wt.output, OUT_DEFAULT)
     assert all(type(v) is int for v in wt.output.flat)  # integers print plainly, never Fraction(4, 1)
 
 
@@ -59,8 +53,8 @@ def test_default_example_without_skip(walkthrough_ok):
     wt = residual_block(**default_residual(), residual=False)
     walkthrough_ok(wt)
     assert wt.title == "Plain block (no skip)" and wt.params == {"residual": False}
-    _exact_equal(wt.steps[-1].product, F_DEFAULT)
-    _exact_equal(wt.output, OUT_PLAIN_DEFAULT)
+    exact_equal(wt.steps[-1].product, F_DEFAULT)
+    exact_equal(wt.output, OUT_PLAIN_DEFAULT)
 
 
 # A second example, with fractions, worked by hand (d = 2 features, n = 1 sample, h = 1):
@@ -74,10 +68,10 @@ FRACTION_EXAMPLE = {"X": [["1/2"], [1]], "W1": [[2, 0]], "b1": [F(1, 3)], "W2": 
 
 def test_fraction_example_by_hand():
     wt = residual_block(**FRACTION_EXAMPLE)
-    _exact_equal(wt.steps[1].result, [[F(4, 3)]])
-    _exact_equal(wt.steps[-1].product, [[F(11, 6)], [F(1, 6)]])
-    _exact_equal(wt.output, [[F(11, 6)], [F(1, 6)]])
-    _exact_equal(residual_block(**FRACTION_EXAMPLE, residual=False).output, [[F(4, 3)], [0]])
+    exact_equal(wt.steps[1].result, [[F(4, 3)]])
+    exact_equal(wt.steps[-1].product, [[F(11, 6)], [F(1, 6)]])
+    exact_equal(wt.output, [[F(11, 6)], [F(1, 6)]])
+    exact_equal(residual_block(**FRACTION_EXAMPLE, residual=False).output, [[F(4, 3)], [0]])
 
 
 def test_float_inputs_give_floats():
@@ -95,9 +89,9 @@ def test_doctest_example_by_hand():
     # X = [1 −1], W1 = [2], b1 = 0: H = ReLU([2 −2]) = [2 0];  W2 = [1], b2 = −1: F = [1 −1]
     # X + F = [2 −2];  Out = ReLU = [2 0]
     wt = residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]])
-    _exact_equal(wt.steps[1].result, [[2, 0]])
-    _exact_equal(wt.steps[-1].product, [[2, -2]])
-    _exact_equal(wt.output, [[2, 0]])
+    exact_equal(wt.steps[1].result, [[2, 0]])
+    exact_equal(wt.steps[-1].product, [[2, -2]])
+    exact_equal(wt.output, [[2, 0]])
 
 
 def test_steps_with_skip(kind_of):
@@ -166,7 +160,7 @@ def test_identity_part_is_the_identity_and_product_is_F_plus_X():
     X = np.array(default_residual()["X"])
     # I·X = X: the identity's columns meet X's rows and copy it
     np.testing.assert_array_equal(I.values.astype(int) @ X, X)
-    _exact_equal(out.product, np.array(F_DEFAULT) + X)
+    exact_equal(out.product, np.array(F_DEFAULT) + X)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -178,9 +172,9 @@ def test_stacked_product_is_F_plus_X(seed):
     H = np.maximum(W1 @ X + b1, 0)
     stack, out = wt.steps[2], wt.steps[3]
     np.testing.assert_array_equal(stack.left.parts[0].values, np.eye(d, dtype=int))
-    _exact_equal(out.product, X + (W2 @ H + b2))
-    _exact_equal(wt.output, np.maximum(X + W2 @ H + b2, 0))
-    _exact_equal(residual_block(**ex, residual=False).output, np.maximum(W2 @ H + b2, 0))
+    exact_equal(out.product, X + (W2 @ H + b2))
+    exact_equal(wt.output, np.maximum(X + W2 @ H + b2, 0))
+    exact_equal(residual_block(**ex, residual=False).output, np.maximum(W2 @ H + b2, 0))
 
 
 def test_dot_product_text():
