@@ -235,11 +235,6 @@ def check_answers(ex: Exercise, answers: dict, decimals: int = 3) -> Score:
     return Score({c.key: check_answer(answers.get(c.key), c.answer, decimals) for c in ex.cells})
 
 
-def _term(v, decimals: int) -> str:
-    s = fmt(v, decimals)
-    return f"({s})" if s.startswith("\u2212") or "/" in s else s
-
-
 def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
     """How to work out a cell: the row and column that meet in it, the dot product written out
     with the last term left for the learner, or the op to apply.
