@@ -8,12 +8,12 @@ ROOT = Path(__file__).parent
 
 # (section, page file, title, icon), in the sidebar's order.
 PAGES = (
-    ("Start", "pages/home.py", "Home", ":material/home:"),
-    ("Walkthroughs", "pages/residual_block.py", "Residual block", ":material/add_circle:"),
-    ("Walkthroughs", "pages/encoder_block.py", "Transformer encoder block", ":material/shuffle:"),
-    ("Walkthroughs", "pages/conv_block.py", "Convolutional ResNet block", ":material/grid_on:"),
-    ("Why & practice", "pages/why_residual.py", "Why residuals work", ":material/trending_down:"),
-    ("Why & practice", "pages/practice.py", "Practice", ":material/edit_note:"),
+    ("Start", "app_pages/home.py", "Home", ":material/home:"),
+    ("Walkthroughs", "app_pages/residual_block.py", "Residual block", ":material/add_circle:"),
+    ("Walkthroughs", "app_pages/encoder_block.py", "Transformer encoder block", ":material/shuffle:"),
+    ("Walkthroughs", "app_pages/conv_block.py", "Convolutional ResNet block", ":material/grid_on:"),
+    ("Why & practice", "app_pages/why_residual.py", "Why residuals work", ":material/trending_down:"),
+    ("Why & practice", "app_pages/practice.py", "Practice", ":material/edit_note:"),
 )
 
 
@@ -22,7 +22,7 @@ def navigation() -> dict[str, list]:
     sections: dict[str, list] = {}
     for section, path, title, icon in PAGES:
         sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+            st.Page(path, title=title, icon=icon, default=path == "app_pages/home.py"))
     return sections
 
 

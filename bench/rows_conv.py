@@ -39,7 +39,7 @@ def _float_16(shortcut: str, stride: int) -> dict:
 
 
 def measure() -> list[dict]:
-    from byhand.conv import (
+    from byhand.blocks.conv import (
         bottleneck_block,
         conv_block,
         default_bottleneck,

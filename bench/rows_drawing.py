@@ -18,7 +18,7 @@ def measure() -> list[dict]:
         residual_block,
         transformer_layer,
     )
-    from byhand.conv import conv_block
+    from byhand.blocks.conv import conv_block
     from byhand.ui.drawing import step_chart
 
     walkthroughs = {

@@ -6,8 +6,8 @@ from bench import median_ms
 
 
 def measure() -> list[dict]:
+    from byhand.blocks.jacobian import default_jacobian, jacobian_walkthrough
     from byhand.depth import gradient_norms, train_stacks
-    from byhand.gradients import default_jacobian, jacobian_walkthrough
     from byhand.superres import residual_image
 
     rows = []

@@ -4,7 +4,7 @@ A skip connection is an identity matrix stacked beside the weights, so that one 
 gives F(X) + X. Every block returns a ``Walkthrough`` of ``Step``s that every renderer uses.
 """
 
-from .conv import (
+from .blocks.conv import (
                    bottleneck_block,
                    conv_block,
                    default_bottleneck,
@@ -14,10 +14,8 @@ from .conv import (
                    random_conv,
                    receptive_field,
 )
-from .depth import GradientNorms, TrainingRun, gradient_norms, toy_data, train_stacks
-from .encoder import encoder_block
-from .examples import default_encoder, default_residual, random_encoder, random_residual
-from .gradients import (
+from .blocks.encoder import default_encoder, encoder_block, random_encoder
+from .blocks.jacobian import (
                    backprop_block,
                    block_jacobian,
                    default_jacobian,
@@ -26,13 +24,15 @@ from .gradients import (
                    random_jacobian,
                    unrolled_walkthrough,
 )
+from .blocks.residual import default_residual, random_residual, residual_block
+from .blocks.transformer import from_torch, random_transformer_params, transformer_layer
+from .depth import GradientNorms, TrainingRun, gradient_norms, toy_data, train_stacks
 from .numbers import MAX_DIM, ByHandError, as_matrix, fmt, parse_number
+from .ops import Op
 from .practice import ExerciseSpec, check_answers, hint, make_exercise
-from .residual import residual_block
 from .stacked import Part, Stacked, hstack, identity, ones, part, vstack
 from .superres import residual_image
-from .transformer import from_torch, random_transformer_params, transformer_layer
-from .walkthrough import Op, Step, Walkthrough, dot_product_text
+from .walkthrough import Step, Walkthrough, dot_product_text
 
 __all__ = [
     "ByHandError", "ExerciseSpec", "GradientNorms", "MAX_DIM", "Op", "Part", "Stacked", "Step",

@@ -57,7 +57,7 @@ def _size(text: str) -> tuple[str, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``python -m byhand``."""
-    blocks = ", ".join(f"{k} ({'/'.join(v.sizes)})" for k, v in BLOCKS.items())
+    blocks = ", ".join(f"{k} ({'/'.join(v.names_of_sizes)})" for k, v in BLOCKS.items())
     p = _Parser(prog="python -m byhand", description="ByHand: deep-learning blocks worked out by hand.",
                 epilog=EPILOG.format(blocks=blocks), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from .blocks import BLOCKS, block_type, build_example
-from .examples import MAX_VALUE
+from .checks import MAX_VALUE
 from .numbers import ByHandError, fmt, parse_number
 from .walkthrough import Step, Walkthrough, dot_product_text
 
@@ -58,7 +58,7 @@ def _answer_block(step: Step) -> str:
 def answer_cells(wt: Walkthrough) -> list[Cell]:
     """Every cell a learner computes, step by step: products of multiplies and results of ops.
 
-    >>> from byhand.residual import residual_block
+    >>> from byhand.blocks.residual import residual_block
     >>> [c.key for c in answer_cells(residual_block([[1]], [[2]], [0], [[1]], [[-1]]))]
     [(1, 'product', 0, 0), (1, 'result', 0, 0), (3, 'product', 0, 0), (3, 'result', 0, 0)]
     """
@@ -239,7 +239,7 @@ def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
     """How to work out a cell: the row and column that meet in it, the dot product written out
     with the last term left for the learner, or the op to apply.
 
-    >>> from byhand.residual import residual_block
+    >>> from byhand.blocks.residual import residual_block
     >>> ex = make_exercise(residual_block([[1, 2]], [[3]], [1], [[1]], [[0]]))
     >>> hint(ex, ex.cells[0]).split(": ")[1]
     '3·1 + 1·1. The other terms give 3·1 = 3; add 1·1.'
@@ -263,21 +263,7 @@ def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
     x_name = step.product_name or "the product"
     x_blank = ("product", i, j) in ex.blanks().get(cell.step, set())
     x = "your answer" if x_blank else fmt(step.product[i, j], decimals)
-    op = step.op
-    if op.name == "relu":
-        return (f"ReLU keeps a positive number and turns a negative one into 0: look at {x_name}, "
-                f"row {i + 1}, column {j + 1} ({x}).")
-    if op.name == "scale":
-        return f"Multiply {x_name}, row {i + 1}, column {j + 1} ({x}) by {fmt(op.params['scale'], decimals)}."
-    if op.name == "gelu":
-        return f"GELU(x) = x·Φ(x), Φ the normal CDF, for x = {x_name}, row {i + 1}, column {j + 1} ({x})."
-    if op.name == "softmax":
-        return (f"Softmax down column {j + 1} of {x_name}: e^x of this cell divided by the sum of e^x "
-                "over the whole column.")
-    if op.name == "layernorm":
-        return (f"LayerNorm of column {j + 1} of {x_name}: subtract the column's mean, divide by "
-                "√(variance + ε), then multiply by γ and add β for this row.")
-    return f"Copy {x_name}, row {i + 1}, column {j + 1}."
+    return step.op.hint(x_name, i, j, x, decimals)
 
 
 _SIZES_RE = re.compile(r"\d+(x\d+)*")
@@ -310,15 +296,7 @@ class ExerciseSpec:
                 0 <= self.seed <= MAX_SEED):
             raise ByHandError(f"the seed must be a whole number from 0 to {MAX_SEED}, not {self.seed!r}.",
                               "seed")
-        full = {k: self.sizes.get(k, d) for k, (d, _, _) in bt.sizes.items()}
-        unknown = set(self.sizes) - set(bt.sizes)
-        if unknown:
-            raise ByHandError(f"{bt.label} has no size {', '.join(sorted(unknown))}; its sizes are "
-                              f"{', '.join(bt.sizes)}.", "sizes")
-        for k, (_, lo, hi) in bt.sizes.items():
-            v = full[k]
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
-                raise ByHandError(f"{k} must be a whole number from {lo} to {hi}, not {v!r}.", k)
+        full = bt.check_sizes(self.sizes)
         lo_hi = (self.low, self.high)
         if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in lo_hi) or not (
                 -MAX_VALUE <= self.low <= self.high <= MAX_VALUE):
@@ -332,7 +310,7 @@ class ExerciseSpec:
     def code(self) -> str:
         bt = BLOCKS[self.block]
         parts = [self.block, str(self.seed)]
-        if any(self.sizes[k] != d for k, (d, _, _) in bt.sizes.items()):
+        if self.sizes != bt.default_sizes():
             parts.append("x".join(str(v) for v in self.sizes.values()))
         if (self.low, self.high) != (-2, 2):
             parts.append(f"{self.low}..{self.high}")
@@ -366,9 +344,10 @@ class ExerciseSpec:
             if _SIZES_RE.fullmatch(b):
                 vals = [int(v) for v in b.split("x")]
                 if len(vals) != len(bt.sizes):
-                    raise ByHandError(f"{bt.label} takes {len(bt.sizes)} sizes ({'x'.join(bt.sizes)}), "
-                                      f"not {b!r}.", "sizes")
-                kw["sizes"] = dict(zip(bt.sizes, vals))
+                    names = "x".join(bt.names_of_sizes)
+                    raise ByHandError(f"{bt.label} takes {len(bt.sizes)} sizes ({names}), not {b!r}.",
+                                      "sizes")
+                kw["sizes"] = dict(zip(bt.names_of_sizes, vals))
             elif (m := _RANGE_RE.fullmatch(b)):
                 kw["low"], kw["high"] = int(m.group(1)), int(m.group(2))
             else:

@@ -2,108 +2,32 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .numbers import fmt, tidy
+from .numbers import fmt
+from .ops import NONE, Op
 from .stacked import Stacked, multiply
 
-__all__ = ["Op", "Step", "Walkthrough", "NONE", "RELU", "GELU", "softmax_op", "layernorm_op",
-           "scale_op", "dot_product_text"]
+__all__ = ["Step", "Walkthrough", "STEP_KINDS", "given_step", "arrange_step", "multiply_step", "op_step",
+           "dot_product_text"]
 
-
-def relu(m: np.ndarray) -> np.ndarray:
-    """max(x, 0) cell by cell; exact values stay exact."""
-    return tidy(np.where(np.asarray(m, dtype=float) > 0, m, 0 * m))
-
-
-def gelu(m: np.ndarray) -> np.ndarray:
-    """x·Φ(x) with the exact normal CDF, as ``torch.nn.functional.gelu``."""
-    x = np.asarray(m, dtype=float)
-    return x * 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
-
-
-def softmax_columns(m: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """softmax(scale·m) down each column, so that every column sums to 1 (floats)."""
-    x = np.asarray(m, dtype=float) * scale
-    e = np.exp(x - x.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
-
-
-def layernorm_columns(m: np.ndarray, gamma, beta, eps: float) -> np.ndarray:
-    """Normalise each column (one position's features) to mean 0, variance 1, then γ·x + β."""
-    x = np.asarray(m, dtype=float)
-    mu = x.mean(axis=0, keepdims=True)
-    var = x.var(axis=0, keepdims=True)
-    g = np.asarray(gamma, dtype=float).reshape(-1, 1)
-    b = np.asarray(beta, dtype=float).reshape(-1, 1)
-    return (x - mu) / np.sqrt(var + eps) * g + b
-
-
-@dataclass(frozen=True, eq=False)
-class Op:
-    """The element-wise operation that follows a multiply (or stands alone).
-
-    ``name`` is one of none, relu, gelu, softmax, layernorm, scale; ``params`` holds
-    ``scale`` (softmax, scale) or ``gamma``, ``beta``, ``eps`` (layernorm).
-    """
-
-    name: str
-    label: str
-    params: dict = field(default_factory=dict)
-
-    @property
-    def exact(self) -> bool:
-        """Whether exact inputs give exact outputs."""
-        return self.name in ("none", "relu") or (
-            self.name == "scale" and not isinstance(self.params["scale"], float))
-
-    def apply(self, m: np.ndarray) -> np.ndarray:
-        if self.name == "none":
-            return m
-        if self.name == "relu":
-            return relu(m)
-        if self.name == "gelu":
-            return gelu(m)
-        if self.name == "softmax":
-            return softmax_columns(m, self.params.get("scale", 1.0))
-        if self.name == "layernorm":
-            return layernorm_columns(m, self.params["gamma"], self.params["beta"], self.params["eps"])
-        if self.name == "scale":
-            s = self.params["scale"]
-            return tidy(m * s) if self.exact else np.asarray(m, dtype=float) * s
-        raise ValueError(f"unknown op {self.name}")
-
-
-NONE = Op("none", "")
-RELU = Op("relu", "ReLU")
-GELU = Op("gelu", "GELU")
-
-
-def softmax_op(scale: float = 1.0) -> Op:
-    """Softmax down each column (positions' weights sum to 1)."""
-    return Op("softmax", "softmax (each column)", {"scale": scale})
-
-
-def layernorm_op(gamma, beta, eps: float) -> Op:
-    """LayerNorm over the features of each column."""
-    return Op("layernorm", "LayerNorm (each column)", {"gamma": gamma, "beta": beta, "eps": eps})
-
-
-def scale_op(scale, label: str) -> Op:
-    """Multiply every cell by a number (e.g. 1/√d_k)."""
-    return Op("scale", label, {"scale": scale})
+STEP_KINDS = ("given", "arrange", "multiply", "elementwise")
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
     """One step by hand: ``left · right = product``, then ``op`` gives ``result`` (named ``name``).
 
-    A step that only shows the inputs has neither operands nor product; a step that only
-    arranges the stacked operands has no product and no result; an element-wise step
-    (softmax, LayerNorm) has a product (its input, named ``product_name``) but no operands.
+    ``kind`` says which of four steps it is, and which fields it has:
+
+    - ``given``: a matrix the block starts from (only ``result``);
+    - ``arrange``: the stacked operands laid out, their product still to come (no product);
+    - ``multiply``: ``left · right = product``, then ``op`` gives ``result``;
+    - ``elementwise``: ``op`` applied alone to ``product`` (its input, named ``product_name``).
+
+    Build steps with ``given_step``, ``arrange_step``, ``multiply_step`` and ``op_step``.
     ``data_side`` says which operand holds the data being mixed: ``"right"`` for a linear
     layer (it combines features, across rows), ``"left"`` for attention ``X·A`` (it combines
     positions, across columns).
@@ -120,10 +44,27 @@ class Step:
     result: np.ndarray | None = None
     data_side: str | None = None
     note: str = ""
+    kind: str = ""
+
+    def __post_init__(self):
+        has = (self.left is not None and self.right is not None, self.product is not None,
+               self.result is not None)
+        want = {"given": (False, False, True), "arrange": (True, False, False),
+                "multiply": (True, True, True), "elementwise": (False, True, True)}
+        if want.get(self.kind) != has:
+            raise ValueError(f"step {self.title!r}: kind {self.kind!r} does not fit its fields")
 
     @property
     def is_multiply(self) -> bool:
-        return self.left is not None and self.right is not None and self.product is not None
+        return self.kind == "multiply"
+
+    @property
+    def answer_region(self) -> str | None:
+        """Which box of the drawing holds what the step works out: ``"product"`` (a multiply with
+        no op), ``"result"`` (an op's output), or None (given and arrange steps work nothing out)."""
+        if self.kind == "multiply":
+            return "product" if self.op is NONE else "result"
+        return "result" if self.kind == "elementwise" else None
 
     @property
     def exact(self) -> bool:
@@ -140,7 +81,7 @@ def multiply_step(title: str, caption: str, name: str, left: Stacked, right: Sta
     if product.dtype == object and result.dtype != object:
         note = f"{op.label} leaves the fractions: decimals from here on."
     return Step(title, caption, name, left, right, product, product_name, op, result,
-                data_side, note)
+                data_side, note, "multiply")
 
 
 def op_step(title: str, caption: str, name: str, x: np.ndarray, x_name: str, op: Op) -> Step:
@@ -149,7 +90,17 @@ def op_step(title: str, caption: str, name: str, x: np.ndarray, x_name: str, op:
     note = f"{op.label} leaves the fractions: decimals from here on." if (
         x.dtype == object and result.dtype != object) else ""
     return Step(title, caption, name, product=x, product_name=x_name, op=op, result=result,
-                note=note)
+                note=note, kind="elementwise")
+
+
+def given_step(title: str, caption: str, name: str, m: np.ndarray, note: str = "") -> Step:
+    """A step that shows the matrix ``name`` the block starts from."""
+    return Step(title, caption, name, result=m, note=note, kind="given")
+
+
+def arrange_step(title: str, caption: str, name: str, left: Stacked, right: Stacked) -> Step:
+    """A step that lays out the stacked operands of the next multiply (their product comes next)."""
+    return Step(title, caption, name, left, right, kind="arrange")
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,11 +6,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from byhand.conv import (
+from byhand.blocks import build_example
+from byhand.blocks.conv import (
     bottleneck_block,
-    bottleneck_example,
     conv_block,
-    conv_example,
     default_bottleneck,
     default_conv,
     parameter_count,
@@ -238,10 +237,10 @@ def test_default_bottleneck(conv_ok):
 
 
 def test_registry_examples(conv_ok):
-    wt = conv_example(3, channels=2, size=5, stride=2)
+    wt = build_example("conv", 3, channels=2, size=5, stride=2)
     conv_ok(wt)
     assert wt.params["shortcut"] == "zero_pad" and wt.params["out_shape"] == (4, 3, 3) and wt.exact
-    wt = bottleneck_example(3, stride=2)
+    wt = build_example("bottleneck", 3, stride=2)
     conv_ok(wt)
     assert wt.params["shortcut"] == "projection" and wt.params["out_shape"] == (4, 2, 2)
 

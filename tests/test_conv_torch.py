@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from byhand.conv import bottleneck_block, conv_block, random_bottleneck, random_conv
+from byhand.blocks.conv import bottleneck_block, conv_block, random_bottleneck, random_conv
 
 torch = pytest.importorskip("torch")
 

@@ -43,7 +43,7 @@ def _walkthroughs():
     yield "plain", residual_block(**default_residual(), residual=False)
     yield "encoder", encoder_block(**default_encoder())
     yield "transformer", _transformer()
-    from byhand.conv import conv_block, default_conv
+    from byhand.blocks.conv import conv_block, default_conv
     yield "conv", conv_block(**default_conv("projection"))
 
 

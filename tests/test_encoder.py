@@ -7,7 +7,7 @@ import pytest
 from exact import exact_equal
 
 from byhand import ByHandError, default_encoder, dot_product_text, encoder_block, random_encoder
-from byhand.examples import random_attention
+from byhand.blocks.encoder import random_attention
 
 F = Fraction
 

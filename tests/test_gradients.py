@@ -7,7 +7,7 @@ import pytest
 from exact import exact_equal
 
 from byhand import ByHandError
-from byhand.gradients import (
+from byhand.blocks.jacobian import (
     MAX_BLOCKS,
     backprop_block,
     block_jacobian,

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from byhand.blocks.jacobian import backprop_block, block_jacobian, jacobian_walkthrough
 from byhand.depth import (
     bce_loss,
     init_net,
@@ -22,7 +23,6 @@ from byhand.depth import (
     toy_data,
     train_stacks,
 )
-from byhand.gradients import backprop_block, block_jacobian, jacobian_walkthrough
 from byhand.superres import downsample, pattern_image, upsample
 
 torch = pytest.importorskip("torch")

@@ -29,7 +29,7 @@ def _walkthroughs():
     yield "transformer-2h", transformer_layer(X, random_transformer_params(0, d=4, f=6), nhead=2)
     yield "transformer-nf", transformer_layer(X, random_transformer_params(1, d=4, f=3), nhead=1,
                                               norm_first=True, activation="gelu")
-    from byhand.conv import conv_block, default_conv
+    from byhand.blocks.conv import conv_block, default_conv
     yield "conv", conv_block(**default_conv())
     yield "conv-projection", conv_block(**default_conv("projection"))
 

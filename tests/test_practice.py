@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 
 from byhand.blocks import BLOCKS
+from byhand.blocks.residual import residual_block
 from byhand.numbers import ByHandError
 from byhand.practice import (
     ExerciseSpec,
@@ -15,7 +16,6 @@ from byhand.practice import (
     make_exercise,
     parse_blank,
 )
-from byhand.residual import residual_block
 
 
 def tiny():

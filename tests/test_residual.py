@@ -7,7 +7,7 @@ import pytest
 from exact import exact_equal
 
 from byhand import ByHandError, default_residual, dot_product_text, random_residual, residual_block
-from byhand.examples import MAX_VALUE
+from byhand.checks import MAX_VALUE
 
 F = Fraction
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from byhand import dot_product_text, random_transformer_params, transformer_layer
-from byhand.transformer import PARAM_SHAPES
+from byhand.blocks.transformer import PARAM_SHAPES
 
 
 def _hand_params(d=2, f=1):
@@ -151,7 +151,7 @@ def test_random_transformer_params():
 
 
 def test_import_byhand_does_not_import_torch():
-    code = ("import sys, byhand, byhand.transformer, byhand.examples; "
+    code = ("import sys, byhand, byhand.blocks.transformer, byhand.checks; "
             "assert 'torch' not in sys.modules, 'torch imported'; "
             "assert 'streamlit' not in sys.modules, 'streamlit imported'; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

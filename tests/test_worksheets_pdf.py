@@ -85,8 +85,8 @@ def test_answer_key_on_its_own_pages_holds_the_answers(block):
 def test_answer_key_by_hand():
     """residual/… with X = [1, −1], W1 = [2], b1 = 0, W2 = [1], b2 = −1 gives
     W1·X + b1 = [2, −2], H = [2, 0], X + F(X) = [2, −2], Out = [2, 0]."""
+    from byhand.blocks.residual import residual_block
     from byhand.practice import make_exercise
-    from byhand.residual import residual_block
 
     ex = make_exercise(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]), "last", code="tiny")
     keyed = read(worksheet_pdf(ex, "practice", answers=True))

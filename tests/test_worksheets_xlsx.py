@@ -11,9 +11,9 @@ import pytest
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from byhand.blocks import BLOCKS
+from byhand.blocks.residual import residual_block
 from byhand.numbers import ByHandError
 from byhand.practice import ExerciseSpec, make_exercise
-from byhand.residual import residual_block
 from byhand.worksheets.pack import class_pack
 from byhand.worksheets.xlsx import plan_sheet, sheet_name, worksheet_xlsx
 
@@ -158,7 +158,7 @@ def test_share_mode_keeps_given_cells_right(tmp_path):
 
 def test_float_walkthrough_softmax_layernorm_formulas(tmp_path):
     """A float walkthrough with scale, softmax, LayerNorm and GELU: every formula recomputes."""
-    from byhand.transformer import random_transformer_params, transformer_layer
+    from byhand.blocks.transformer import random_transformer_params, transformer_layer
 
     wt = transformer_layer(np.random.default_rng(0).normal(size=(4, 3)), random_transformer_params(0, 4, 6),
                            nhead=2, activation="gelu")

@@ -34,7 +34,7 @@ import numpy as np
 from ..layout import Layout, layout_matrix, layout_step
 from ..numbers import fmt
 from ..stacked import Stacked
-from ..walkthrough import Op, Step
+from ..walkthrough import Step
 
 __all__ = ["PALETTE", "FILLS", "INKS", "ByHandChart", "step_chart", "matrix_chart", "selected_cell",
            "cell_center", "step_latex", "step_text", "summary"]
@@ -341,7 +341,7 @@ def _lit(boxes: _Boxes, step: Step, selected: tuple[int, int] | None) -> np.ndar
     if step.left is not None:
         lit |= ((block == "left") & (row == i)) | ((block == "right") & (col == j)) | (
             (block == "product") & here)
-    elif step.op.name in ("softmax", "layernorm"):  # each result cell depends on its whole column
+    elif step.op.whole_column:  # each result cell depends on its whole column
         lit |= (block == "product") & (col == j)
     else:
         lit |= (block == "product") & here
@@ -379,8 +379,7 @@ def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
             out[k] = dots[r, c]
         elif boxes.block[k] == "result" and has_result:
             src = fmt(step.product[r, c], decimals)
-            out[k] = (f"{op.label} of {src} = {boxes.text[k]}" if op.name in ("relu", "gelu", "scale")
-                      else f"{op.label}: {boxes.text[k]}")
+            out[k] = op.detail(src, boxes.text[k])
     return out
 
 
@@ -565,16 +564,6 @@ def _tex_num(v, decimals: int) -> str:
     return fmt(v, decimals, minus="-")
 
 
-def _tex_op(op: Op) -> str:
-    if op.name in ("relu", "gelu"):
-        return rf"\mathrm{{{op.label}}}"
-    if op.name == "scale":
-        s = re.sub(r"(\d+)/√(\d+)", r"\\tfrac{\1}{\\sqrt{\2}}", op.label)
-        s = re.sub(r"(\d+)/(\d+)", r"\\tfrac{\1}{\2}", s)
-        return re.sub(r"\s+", " ", s.replace("×", r"\times ").replace("√", r"\surd ")).strip()
-    return rf"\text{{{op.label}}}"
-
-
 def _blank_of(blank, block: str):
     return {(r, c) for b, r, c in (blank or ()) if b == block}
 
@@ -636,7 +625,7 @@ def step_latex(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] |
         out.append(_tex_matrix(step.product, step.product.shape, step.product_name, decimals,
                                _blank_of(blank, "product")))
     if step.product is not None and step.op.name != "none" and step.result is not None:
-        out += [rf"\xrightarrow{{{_tex_op(step.op)}}}",
+        out += [rf"\xrightarrow{{{step.op.latex}}}",
                 _tex_matrix(step.result, step.result.shape, step.name, decimals, _blank_of(blank, "result"))]
     return " ".join(out)
 

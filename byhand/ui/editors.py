@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ..examples import check_size
+from ..checks import whole_number
 from ..numbers import ByHandError, as_matrix, fmt
 
 __all__ = ["Rows", "Size", "ExampleSpec", "MAX_PAGE_DIM", "to_rows", "editor_key", "set_example",
@@ -127,7 +127,7 @@ def _resize(spec: ExampleSpec) -> None:
     sizes = _sizes(spec)
     try:
         for s in spec.sizes:
-            check_size(s.label, sizes[s.name], s.low, s.high)
+            whole_number(s.label, sizes[s.name], s.low, s.high)
     except ByHandError:
         return  # the page shows the message; the example stays
     seed = st.session_state.get(f"{spec.ns}.seed")
@@ -157,7 +157,7 @@ def example_controls(spec: ExampleSpec) -> ByHandError | None:
                "(small integers; the same seed gives the same example on every page and worksheet).")
     for s in spec.sizes:
         try:
-            check_size(s.label, st.session_state.get(f"{ns}.size.{s.name}", s.default), s.low, s.high)
+            whole_number(s.label, st.session_state.get(f"{ns}.size.{s.name}", s.default), s.low, s.high)
         except ByHandError as e:
             return e
     return None

@@ -161,29 +161,8 @@ def _span(cells: list[tuple[int, int]]) -> str | None:
 
 def _op_formula(step: Step, i: int, j: int, at: dict) -> str | None:
     """The formula of result cell (i, j) from the product cells, or None for an unknown op."""
-    op, x = step.op, _ref(at[("product", i, j)])
     col = [at[("product", r, j)] for r in range(step.product.shape[0])]
-    span = _span(col)
-    if op.name == "none":
-        return f"={x}"
-    if op.name == "relu":
-        return f"=IF({x}>0,{x},0)"
-    if op.name == "scale":
-        return f"={x}*{_const(op.params['scale'])}"
-    if op.name == "gelu":
-        return f"={x}*(1+ERF({x}/SQRT(2)))/2"
-    if span is None:
-        return None
-    if op.name == "softmax":
-        s = op.params.get("scale", 1.0)
-        k = "" if s == 1 else f"*{_const(s)}"
-        return f"=EXP({x}{k})/SUMPRODUCT(EXP({span}{k}))"
-    if op.name == "layernorm":
-        g = np.asarray(op.params["gamma"], dtype=float).reshape(-1)[i]
-        b = np.asarray(op.params["beta"], dtype=float).reshape(-1)[i]
-        return (f"=({x}-AVERAGE({span}))/SQRT(VARP({span})+{_const(float(op.params['eps']))})"
-                f"*{_const(float(g))}+{_const(float(b))}")
-    return None
+    return step.op.formula(_ref(at[("product", i, j)]), _span(col), i)
 
 
 def _refs_in(formula: str) -> set[str]:

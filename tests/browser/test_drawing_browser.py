@@ -33,7 +33,7 @@ for k, step in enumerate(steps):
     st.markdown(f"pick {{k}}: `{{pick}}`")
 # LaTeX only for the rest: every name and op the other blocks use
 from byhand import random_transformer_params, transformer_layer
-from byhand.conv import conv_block, default_conv
+from byhand.blocks.conv import conv_block, default_conv
 import numpy as np
 X = np.arange(12).reshape(4, 3) / 4 - 1
 more = (transformer_layer(X, random_transformer_params(0, d=4, f=6), nhead=2).steps

@@ -11,20 +11,11 @@ import math
 
 import numpy as np
 
-from .numbers import ByHandError, as_matrix
-from .stacked import hstack, identity, ones, part, vstack
-from .walkthrough import (
-    GELU,
-    NONE,
-    RELU,
-    Step,
-    Walkthrough,
-    layernorm_op,
-    multiply_step,
-    op_step,
-    scale_op,
-    softmax_op,
-)
+from ..numbers import ByHandError, as_matrix
+from ..ops import GELU_OP, NONE, RELU, LayerNorm, Scale, Softmax
+from ..reference import tensor
+from ..stacked import hstack, identity, ones, part, vstack
+from ..walkthrough import Walkthrough, given_step, multiply_step, op_step
 
 __all__ = ["transformer_layer", "from_torch", "random_transformer_params", "PARAM_SHAPES"]
 
@@ -85,16 +76,16 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         raise ByHandError(f"activation must be 'relu' or 'gelu', not {activation!r}.", "activation")
     p, f = _float_params(params, d)
     dh = d // nhead
-    act = RELU if activation == "relu" else GELU
+    act = RELU if activation == "relu" else GELU_OP
     one = ones(n, exact=False)
-    steps = [Step("Given the positions",
+    steps = [given_step("Given the positions",
                   f"X holds {n} positions as columns, each a vector of d_model = {d} features.",
-                  "X", result=X)]
+                  "X", X)]
     src = "X"
     if norm_first:
         steps.append(op_step("LayerNorm before attention",
                              "norm_first: each position's features are normalised before attention.",
-                             "X̂", X, "X", layernorm_op(p["g1"], p["beta1"], eps)))
+                             "X̂", X, "X", LayerNorm(p["g1"], p["beta1"], eps)))
         src = "X̂"
     Xin = part(src, steps[-1].result, "input" if src == "X" else "computed")
     qkv = {}
@@ -116,11 +107,11 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
             f"{K.name}·{Q.name}: cell (i, j) is how well key i matches query j. Each score is "
             f"divided by √{dh} (the head size) to keep softmax from saturating.",
             "S" + sub, hstack(K), vstack(Q), f"{K.name}·{Q.name}",
-            scale_op(1 / math.sqrt(dh), f"× 1/√{dh}")))
+            Scale(1 / math.sqrt(dh), f"× 1/√{dh}")))
         steps.append(op_step(
             tag + "softmax", "Softmax down each column turns the scores for one query into "
             "weights that are positive and sum to 1.", "A" + sub, steps[-1].result,
-            "S" + sub, softmax_op()))
+            "S" + sub, Softmax()))
         A = part("A" + sub, steps[-1].result)
         steps.append(multiply_step(
             tag + "weighted values",
@@ -135,7 +126,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         hstack(part("Wo", p["Wo"], "weight"), part("bo", p["bo"], "bias")),
         vstack(*heads, one), "Wo·Z + bo"))
     Xp, Att = part("X", X, "input"), part("Att", steps[-1].result)
-    ln1 = NONE if norm_first else layernorm_op(p["g1"], p["beta1"], eps)
+    ln1 = NONE if norm_first else LayerNorm(p["g1"], p["beta1"], eps)
     steps.append(multiply_step(
         "Residual add" + ("" if norm_first else " and LayerNorm"),
         "[I I]·[X; Att] = X + Att: the skip connection around attention." +
@@ -146,7 +137,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     if norm_first:
         steps.append(op_step("LayerNorm before the feed-forward layers",
                              "norm_first: each position's features are normalised again.",
-                             "Ŷ", Y.values, "Y", layernorm_op(p["g2"], p["beta2"], eps)))
+                             "Ŷ", Y.values, "Y", LayerNorm(p["g2"], p["beta2"], eps)))
         ff_in = part("Ŷ", steps[-1].result)
     steps.append(multiply_step(
         "Feed-forward first layer",
@@ -154,7 +145,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         "features (across rows), each position on its own.", "H",
         hstack(part("W1", p["W1"], "weight"), part("b1", p["b1"], "bias")),
         vstack(ff_in, one), f"W1·{ff_in.name} + b1", act))
-    ln2 = NONE if norm_first else layernorm_op(p["g2"], p["beta2"], eps)
+    ln2 = NONE if norm_first else LayerNorm(p["g2"], p["beta2"], eps)
     steps.append(multiply_step(
         "Second layer plus identity" + ("" if norm_first else " and LayerNorm"),
         "[I | W2 | b2]·[Y; H; 1] = Y + W2·H + b2: the identity carries Y around the "
@@ -232,3 +223,41 @@ def from_torch(layer, x) -> Walkthrough:
         raise ByHandError("the two LayerNorms must share one eps.", "layer")
     return transformer_layer(xs.T, params, attn.num_heads, layer.norm_first, name,
                              layer.norm1.eps)
+
+
+def torch_transformer_layer(params: dict, nhead: int, norm_first: bool = False,
+                            activation: str = "relu", eps: float = 1e-5):
+    """An ``nn.TransformerEncoderLayer`` (eval mode, float64) holding ``params`` (see transformer.py)."""
+    import torch
+    from torch import nn
+
+    d = np.asarray(params["Wq"]).shape[0]
+    f = np.asarray(params["W1"]).shape[0]
+    layer = nn.TransformerEncoderLayer(d, nhead, f, dropout=0.0, activation=activation,
+                                       layer_norm_eps=eps, norm_first=norm_first,
+                                       batch_first=True, dtype=torch.float64).eval()
+    a = layer.self_attn
+    with torch.no_grad():
+        a.in_proj_weight.copy_(torch.cat([tensor(params[k]) for k in ("Wq", "Wk", "Wv")]))
+        a.in_proj_bias.copy_(torch.cat([tensor(params[k]).reshape(-1) for k in ("bq", "bk", "bv")]))
+        a.out_proj.weight.copy_(tensor(params["Wo"]))
+        a.out_proj.bias.copy_(tensor(params["bo"]).reshape(-1))
+        for lin, w, b in ((layer.linear1, "W1", "b1"), (layer.linear2, "W2", "b2")):
+            lin.weight.copy_(tensor(params[w]))
+            lin.bias.copy_(tensor(params[b]).reshape(-1))
+        for norm, g, b in ((layer.norm1, "g1", "beta1"), (layer.norm2, "g2", "beta2")):
+            norm.weight.copy_(tensor(params[g]).reshape(-1))
+            norm.bias.copy_(tensor(params[b]).reshape(-1))
+    return layer
+
+
+def transformer_reference(wt: Walkthrough) -> tuple[np.ndarray, str]:
+    """The walkthrough's weights in an ``nn.TransformerEncoderLayer``, run on its X (features × positions)."""
+    import torch
+
+    p = wt.params
+    params = {k: v for k, v in wt.inputs.items() if k != "X"}
+    layer = torch_transformer_layer(params, p["nhead"], p["norm_first"], p["activation"], p["eps"])
+    with torch.no_grad():
+        out = layer(tensor(wt.inputs["X"]).T.unsqueeze(0)).squeeze(0).T.numpy()
+    return out, "nn.TransformerEncoderLayer (eval mode, float64)"

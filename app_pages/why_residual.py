@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from byhand import ByHandError, default_residual
-from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
-from byhand.gradients import (
+from byhand.blocks.jacobian import (
     default_jacobian,
     default_unrolled,
     jacobian_walkthrough,
     random_jacobian,
     unrolled_walkthrough,
 )
+from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
 from byhand.superres import residual_image, to_uint8, upsample
 from byhand.ui import controls, share
 from byhand.ui.editors import (

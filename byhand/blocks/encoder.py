@@ -3,11 +3,18 @@ then a feed-forward pair of layers with ``[I | W2 | b2]·[Y; H; 1]``."""
 
 from __future__ import annotations
 
-from .residual import check_inputs, expect_shape
-from .stacked import hstack, identity, ones, part, vstack
-from .walkthrough import RELU, Step, Walkthrough, multiply_step
+from fractions import Fraction
 
-__all__ = ["encoder_block"]
+import numpy as np
+
+from ..checks import check_inputs, expect_shape, random_ints, value_range, whole_number
+from ..ops import RELU
+from ..reference import linear, tensor
+from ..stacked import hstack, identity, ones, part, vstack
+from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step
+from . import BlockType, Input, Page, Size
+
+__all__ = ["encoder_block", "default_encoder", "random_encoder", "random_attention", "torch_encoder", "BLOCK"]
 
 
 def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
@@ -31,9 +38,9 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     expect_shape("b2", b2, d, 1, f"W2 is {d}×{h} and needs one bias per row")
 
     one = ones(n, exact)
-    given = Step("Given the positions",
+    given = given_step("Given the positions",
                  f"X holds {n} positions as columns, each a vector of {d} features; "
-                 "A holds the attention weights.", "X", result=X)
+                 "A holds the attention weights.", "X", X)
     attention = multiply_step(
         "Attention",
         "Z = X·A: each column of Z is a weighted mix of X's columns, with the weights in "
@@ -45,7 +52,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     if residual:
         left = hstack(identity(d, exact), identity(d, exact))
         right = vstack(part("X", X, "input"), part("Z", Y))
-        steps.append(Step("Stack two identities",
+        steps.append(arrange_step("Stack two identities",
                           "Put two identity matrices side by side, [I I], and stack X over Z.",
                           "stack1", left, right))
         steps.append(multiply_step(
@@ -65,7 +72,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     Hp = part("H", ff1.result)
     if residual:
         left, right = hstack(identity(d, exact), W2p, b2p), vstack(Yp, Hp, one)
-        steps.append(Step("Concatenate",
+        steps.append(arrange_step("Concatenate",
                           "Put I beside W2 and b2, and stack Y, H and a row of ones.",
                           "stack2", left, right))
         steps.append(multiply_step(
@@ -83,3 +90,70 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
                        else "Encoder block without skip connections",
                        {"X": X, "A": A, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, tuple(steps),
                        steps[-1].result, exact, {"residual": residual})
+
+
+def default_encoder() -> dict:
+    """3 positions with 2 features, feed-forward hidden size 3, attention columns of easy fractions."""
+    h, t = Fraction(1, 2), Fraction(1, 3)
+    return {
+        "X": [[2, 0, 1], [1, 3, 0]],
+        "A": [[h, 0, t], [h, 1, t], [0, 0, t]],
+        "W1": [[1, -1], [0, 1], [1, 1]],
+        "b1": [[0], [-1], [1]],
+        "W2": [[1, 0, -1], [0, 1, 1]],
+        "b2": [[0], [-1]],
+    }
+
+
+def random_attention(rng: np.random.Generator, n: int) -> list:
+    """An n × n attention matrix: each column spreads weight 1 evenly over a few positions."""
+    A = [[Fraction(0)] * n for _ in range(n)]
+    for j in range(n):
+        k = int(rng.integers(1, min(n, 3) + 1))
+        for i in rng.choice(n, size=k, replace=False):
+            A[int(i)][j] = Fraction(1, k)
+    return A
+
+
+def random_encoder(seed: int, features: int = 2, positions: int = 3, hidden: int = 3,
+                   low: int = -2, high: int = 2) -> dict:
+    """Seeded inputs for ``encoder_block``: small integers, attention columns of easy fractions."""
+    d, n, h = (whole_number(k, v) for k, v in
+               (("features", features), ("positions", positions), ("hidden size", hidden)))
+    low, high = value_range(low, high)
+    rng = np.random.default_rng(seed)
+    return {"X": random_ints(rng, (d, n), low, high), "A": random_attention(rng, n),
+            "W1": random_ints(rng, (h, d), low, high), "b1": random_ints(rng, (h, 1), low, high),
+            "W2": random_ints(rng, (d, h), low, high), "b2": random_ints(rng, (d, 1), low, high)}
+
+
+def torch_encoder(X, A, W1, b1, W2, b2, residual: bool = True) -> np.ndarray:
+    """The simplified encoder block from torch ops (float64): ``Z = X·A``, skip, two ``nn.Linear``."""
+    import torch
+
+    x = tensor(X)
+    with torch.no_grad():
+        z = x @ tensor(A)
+        y = x + z if residual else z
+        out = linear(W2, b2)(torch.relu(linear(W1, b1)(y.T))).T  # positions as rows for nn.Linear
+        return torch.relu(y + out if residual else out).numpy()
+
+
+def _reference(wt: Walkthrough) -> tuple[np.ndarray, str]:
+    residual = wt.params["residual"]
+    return (torch_encoder(**wt.inputs, residual=residual),
+            "torch matmul X·A, two nn.Linear layers, torch.relu" + (" and both skips" if residual else ""))
+
+
+BLOCK = BlockType(
+    "encoder", "Transformer encoder block (by hand)",
+    (Input("X", "positions as columns"), Input("A", "attention weights (each column sums to 1)", "weight"),
+     Input("W1", "feed-forward layer 1", "weight"), Input("b1", "its bias", "bias"),
+     Input("W2", "feed-forward layer 2", "weight"), Input("b2", "its bias", "bias")),
+    (Size("features", "Features (rows of X)", "d", 2), Size("positions", "Positions (columns of X)", "n", 3),
+     Size("hidden", "Hidden size (rows of H)", "h", 3)),
+    default_encoder, random_encoder, encoder_block, _reference, skip_option=True,
+    page=Page("encoder_block", "Transformer encoder block", ":material/shuffle:",
+              "Attention mixes positions (across columns), feed-forward layers mix features (across rows); "
+              "two skip connections. Also the real PyTorch `TransformerEncoderLayer`.",
+              file="app_pages/encoder_block.py"))

@@ -10,16 +10,16 @@ from byhand.ui.controls import fitted_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS = (  # (page file, title, what it shows)
-    ("pages/residual_block.py", ":material/add_circle: Residual block",
+    ("app_pages/residual_block.py", ":material/add_circle: Residual block",
      "Linear layer and ReLU, then one multiply `[I | W2 | b2]·[X; H; 1]` gives X + F(X)."),
-    ("pages/encoder_block.py", ":material/shuffle: Transformer encoder block",
+    ("app_pages/encoder_block.py", ":material/shuffle: Transformer encoder block",
      "Attention mixes positions (across columns), feed-forward layers mix features (across rows); "
      "two skip connections. Also the real PyTorch `TransformerEncoderLayer`."),
-    ("pages/conv_block.py", ":material/grid_on: Convolutional ResNet block",
+    ("app_pages/conv_block.py", ":material/grid_on: Convolutional ResNet block",
      "A 3×3 convolution as a matrix multiply, batch norm, stride 2, and the shortcut that matches sizes."),
-    ("pages/why_residual.py", ":material/trending_down: Why residuals work",
+    ("app_pages/why_residual.py", ":material/trending_down: Why residuals work",
      "The Jacobian I + ∂F/∂x: gradients that survive hundreds of layers, plain vs residual."),
-    ("pages/practice.py", ":material/edit_note: Practice",
+    ("app_pages/practice.py", ":material/edit_note: Practice",
      "Blank cells to fill in and check, and worksheets to print (PDF) or fill in (XLSX)."),
 )
 

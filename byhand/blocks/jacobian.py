@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .examples import check_size
-from .numbers import ByHandError, as_matrix, is_exact, tidy
-from .residual import check_inputs, expect_shape
-from .stacked import hstack, identity, ones, part, vstack
-from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
+from ..checks import check_inputs, expect_shape, whole_number
+from ..numbers import ByHandError, as_matrix, is_exact, tidy
+from ..ops import NONE, RELU
+from ..stacked import hstack, identity, ones, part, vstack
+from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step
+from . import BlockType, Input, Page, Size
 
 __all__ = ["block_jacobian", "backprop_block", "relu_derivative", "jacobian_walkthrough",
            "unrolled_walkthrough", "default_jacobian", "default_unrolled", "random_jacobian", "MAX_BLOCKS"]
@@ -148,9 +149,9 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
     z, D, JF = _jacobian_parts(m, exact)
     kinks = [i + 1 for i in range(h) if float(z[i, 0]) == 0.0]
 
-    given = Step("Given one sample",
+    given = given_step("Given one sample",
                  f"x is one sample: a column of {d} features. We ask how the block's output "
-                 "changes when x changes a little: that is the Jacobian.", "x", result=x)
+                 "changes when x changes a little: that is the Jacobian.", "x", x)
     pre = multiply_step(
         "Pre-activation",
         "Multiply [W1 | b1] by [x; 1]: z = W1·x + b1, the hidden layer before ReLU. "
@@ -158,11 +159,11 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "z", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")),
         vstack(part("x", x, "input"), ones(1, exact)), "W1·x + b1", NONE)
     kink_note = (f" Row {', '.join(map(str, kinks))} of z is exactly 0: " + KINK_NOTE) if kinks else ""
-    slope = Step(
+    slope = given_step(
         "ReLU′ as a diagonal matrix",
         "ReLU passes a small change through where z > 0 (slope 1) and blocks it where z ≤ 0 "
         "(slope 0). Put each hidden unit's slope on the diagonal of D = diag(ReLU′(z)).",
-        "D", result=D, note=kink_note.strip())
+        "D", D, note=kink_note.strip())
     dw1 = multiply_step(
         "Blocked rows",
         "D·W1 keeps the rows of W1 whose hidden unit is active and zeroes the others: "
@@ -184,7 +185,7 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
     if residual:
         left = hstack(identity(d, exact), identity(d, exact))
         right = vstack(identity(d, exact), JFp)
-        steps.append(Step(
+        steps.append(arrange_step(
             "Stack I over ∂F/∂x",
             "The skip connection y = x + F(x) has Jacobian I + ∂F/∂x. Put two identities side "
             "by side, [I | I], and stack I over ∂F/∂x.", "stackJ", left, right))
@@ -232,8 +233,8 @@ def unrolled_walkthrough(x0, blocks, residual: bool = True) -> Walkthrough:
     x = m["x0"]
     d, n = x.shape
     one = ones(n, exact)
-    steps = [Step("Given the input", f"x0 holds {n} sample(s) as columns, {d} features each.",
-                  "x0", result=x)]
+    steps = [given_step("Given the input", f"x0 holds {n} sample(s) as columns, {d} features each.",
+                  "x0", x)]
     Fs = []
     for t in range(1, len(blocks) + 1):
         W1, b1, W2, b2 = (m[f"{k}_{t}"] for k in ("W1", "b1", "W2", "b2"))
@@ -307,8 +308,8 @@ def random_jacobian(seed: int, features: int = 3, hidden: int = 3, low: int = -2
     >>> random_jacobian(3) == random_jacobian(3), len(random_jacobian(3, 2, 4)['W1'])
     (True, 4)
     """
-    d, h = check_size("features", features), check_size("hidden size", hidden)
-    low, high = check_size("lowest value", low, -99, 99), check_size("highest value", high, -99, 99)
+    d, h = whole_number("features", features), whole_number("hidden size", hidden)
+    low, high = whole_number("lowest value", low, -99, 99), whole_number("highest value", high, -99, 99)
     if low > high:
         raise ByHandError(f"the lowest value ({low}) is above the highest ({high}).", "value range")
     rng = np.random.default_rng(seed)
@@ -330,3 +331,15 @@ def default_unrolled() -> dict:
             {"W1": [[-1, 1], [1, 0]], "b1": [[0], [-3]], "W2": [[1, 0], [0, -1]], "b2": [[-1], [0]]},
         ],
     }
+
+
+BLOCK = BlockType(
+    "jacobian", "Jacobian of a residual block (I + ∂F/∂x)",
+    (Input("x", "one sample"), Input("W1", "first layer", "weight"), Input("b1", "its bias", "bias"),
+     Input("W2", "second layer", "weight"), Input("b2", "its bias", "bias"),
+     Input("delta", "the upstream gradient δ (a row)")),
+    (Size("features", "Features (rows of x)", "d", 3), Size("hidden", "Hidden size (rows of W1)", "h", 3)),
+    default_jacobian, random_jacobian, jacobian_walkthrough, skip_option=True,
+    page=Page("why_residual", "Why residuals work", ":material/trending_down:",
+              "The Jacobian I + ∂F/∂x: gradients that survive hundreds of layers, plain vs residual.",
+              file="app_pages/why_residual.py", section="Why & practice"))

@@ -30,13 +30,16 @@ from fractions import Fraction
 
 import numpy as np
 
-from .examples import _range, check_size
-from .numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, tidy
-from .stacked import Part, hstack, identity, ones, part, vstack
-from .walkthrough import NONE, RELU, Step, Walkthrough, multiply_step
+from ..checks import value_range, whole_number
+from ..numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, tidy
+from ..ops import NONE, RELU
+from ..reference import tensor
+from ..stacked import Part, hstack, identity, ones, part, vstack
+from ..walkthrough import Step, Walkthrough, given_step, multiply_step
+from . import BlockType, Input, Page, Size
 
 __all__ = ["conv_block", "bottleneck_block", "default_conv", "default_bottleneck", "random_conv",
-           "random_bottleneck", "conv_example", "bottleneck_example", "receptive_field", "parameter_count",
+           "random_bottleneck", "receptive_field", "parameter_count",
            "SHORTCUTS", "MAX_CHANNELS", "MAX_SIDE", "MAX_CELLS"]
 
 SHORTCUTS = ("identity", "zero_pad", "projection")
@@ -197,7 +200,7 @@ def _batchnorm(name: str, bn, c: int, why: str) -> tuple:
 
 
 def _check_stride(stride) -> int:
-    return check_size("stride", stride, 1, MAX_STRIDE)
+    return whole_number("stride", stride, 1, MAX_STRIDE)
 
 
 # ---------------------------------------------------------------- im2col
@@ -266,11 +269,11 @@ class _Work:
         c, h, w = self.maps[src]
         m = _pad_map(self.val(self.mats[src]), c, h, w, pad)
         self.pads[name] = (src, pad)
-        self.add(Step(f"Pad {src} with zeros",
+        self.add(given_step(f"Pad {src} with zeros",
                       f"Put a border of {pad} zero{'s' if pad > 1 else ''} around each channel of "
                       f"{src}, so that a {2 * pad + 1}×{2 * pad + 1} kernel can sit on every pixel: "
                       f"{_shape((c, h, w))} → {_shape((c, h + 2 * pad, w + 2 * pad))}. "
-                      "Channels are rows, pixels columns (row by row).", name, result=m),
+                      "Channels are rows, pixels columns (row by row).", name, m),
                  (c, h + 2 * pad, w + 2 * pad))
         return name
 
@@ -340,12 +343,12 @@ class _Work:
             M = np.concatenate([M, self.val(extra).reshape(c, 1) + M[:, c:]], axis=1)
         M = tidy(M) if self.exact else M.astype(float)
         i = cv.index
-        self.add(Step(
+        self.add(given_step(
             f"Batch norm {i} as a scale and a shift",
             f"In eval mode BN{i} is γ·(y − μ)/√(σ² + ε) + β = s{i}·y + t{i} for each channel, with "
             f"s{i} = γ/√(σ² + ε) and t{i} = β − μ·s{i} (ε = {fmt(eps)}). As a matrix: "
             f"{name} = [diag(s{i}) | t{i}], so that {name}·[y; 1] = s{i}·y + t{i}." + extra_caption,
-            name, result=M, note=note))
+            name, M, note=note))
         return M
 
     def bn_parts(self, name: str, index: str) -> tuple[Part, Part]:
@@ -486,10 +489,10 @@ def _walk(kind: str, title: str, X: np.ndarray, layers: list[_Conv], stride: int
     exact = all(is_exact(m) for m in everything)
     work = _Work(X if exact else np.asarray(X, dtype=float), exact)
     c, h, w = X.shape
-    work.add(Step("Given the image",
+    work.add(given_step("Given the image",
                   f"x is {_shape(X.shape)}: {c} channel{'s' if c > 1 else ''} of {h}×{w} pixels. By hand "
                   f"each channel is one row and its pixels, read row by row, are the {h * w} columns.",
-                  "x", result=work.mats["x"]))
+                  "x", work.mats["x"]))
     src = "x"
     hidden = ["H"] if len(layers) == 2 else [f"H{k + 1}" for k in range(len(layers) - 1)]
     for cv, hname in zip(layers[:-1], hidden):
@@ -541,7 +544,7 @@ def conv_block(x, w1, bn1, w2, bn2, stride: int = 1, shortcut: str = "identity",
     stride = _check_stride(stride)
     _check_shortcut(shortcut, ws, bns)
     if padding is not None:
-        padding = check_size("padding", padding, 0, MAX_KERNEL // 2)
+        padding = whole_number("padding", padding, 0, MAX_KERNEL // 2)
     X = _read_x(x)
     c = X.shape[0]
     conv1 = _Conv("1", w1, bn1, c, stride, padding)
@@ -715,8 +718,8 @@ def random_conv(seed: int, channels: int = 1, size: int = 4, stride: int = 1, sh
     >>> random_conv(3, shortcut="projection", stride=2) == random_conv(3, shortcut="projection", stride=2)
     True
     """
-    c = check_size("channels", channels, 1, MAX_CHANNELS // 2)
-    n = check_size("size", size, 1, MAX_SIDE)
+    c = whole_number("channels", channels, 1, MAX_CHANNELS // 2)
+    n = whole_number("size", size, 1, MAX_SIDE)
     stride, low, high, cout = _example_plan(c, stride, shortcut, low, high)
     rng = np.random.default_rng(seed)
     kw = {"x": _kernels(rng, (c, n, n), low, high), "w1": _kernels(rng, (cout, c, 3, 3), low, high),
@@ -731,7 +734,7 @@ def random_conv(seed: int, channels: int = 1, size: int = 4, stride: int = 1, sh
 def _example_plan(c: int, stride: int, shortcut: str, low: int, high: int) -> tuple[int, int, int, int]:
     """Check a random example's stride, shortcut and value range; the output channels it gets."""
     stride = _check_stride(stride)
-    low, high = _range(low, high)
+    low, high = value_range(low, high)
     _shortcut_name(shortcut)
     if shortcut == "identity" and stride != 1:
         raise ByHandError("the identity shortcut needs stride 1 (the add needs matching shapes); "
@@ -745,9 +748,9 @@ def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int =
 
     The block keeps ``channels`` with the identity shortcut and doubles them otherwise.
     """
-    c = check_size("channels", channels, 1, MAX_CHANNELS // 2)
-    n = check_size("size", size, 1, MAX_SIDE)
-    b = check_size("width", width, 1, MAX_CHANNELS)
+    c = whole_number("channels", channels, 1, MAX_CHANNELS // 2)
+    n = whole_number("size", size, 1, MAX_SIDE)
+    b = whole_number("width", width, 1, MAX_CHANNELS)
     stride, low, high, cout = _example_plan(c, stride, shortcut, low, high)
     rng = np.random.default_rng(seed)
     kw = {"x": _kernels(rng, (c, n, n), low, high), "w1": _kernels(rng, (b, c, 1, 1), low, high),
@@ -760,19 +763,90 @@ def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int =
     return kw
 
 
-def conv_example(seed: int, low: int = -2, high: int = 2, channels: int = 1, size: int = 4,
-                 stride: int = 1) -> Walkthrough:
-    """The seeded basic block for the block registry: identity at stride 1, option A (zero padding) at 2.
-
-    >>> conv_example(0, stride=2).params["out_shape"]
-    (2, 2, 2)
-    """
-    shortcut = "identity" if stride == 1 else "zero_pad"
-    return conv_block(**random_conv(seed, channels, size, stride, shortcut, low, high))
 
 
-def bottleneck_example(seed: int, low: int = -2, high: int = 2, channels: int = 2, size: int = 4,
-                       stride: int = 1) -> Walkthrough:
-    """The seeded bottleneck (width 1) for the block registry: identity at stride 1, projection at 2."""
-    shortcut = "identity" if stride == 1 else "projection"
-    return bottleneck_block(**random_bottleneck(seed, channels, size, stride, shortcut, 1, low, high))
+def torch_conv(wt: Walkthrough) -> np.ndarray:
+    """The same block in torch layers (nn.Conv2d without bias, nn.BatchNorm2d eval, F.relu), float64."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    p = wt.params
+
+    def conv(i, stride, padding):
+        w = tensor(wt.inputs[f"W{i}"]).reshape(p["kernels"][f"W{i}"])
+        layer = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], stride, padding, bias=False,
+                          dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.copy_(w)
+        return layer
+
+    def bn(i):
+        s = tensor(wt.inputs[f"bn{i} stats"])
+        layer = nn.BatchNorm2d(s.shape[0], eps=float(p["eps"][f"bn{i}"]), dtype=torch.float64).eval()
+        with torch.no_grad():
+            for k, buf in enumerate((layer.weight, layer.bias, layer.running_mean, layer.running_var)):
+                buf.copy_(s[:, k])
+        return layer
+
+    x = tensor(wt.inputs["x"]).reshape(p["in_shape"]).unsqueeze(0)
+    s = p["stride"]
+    with torch.no_grad():
+        if p["kind"] == "conv":
+            k = p["kernels"]["W1"][-1]
+            pad = k // 2 if p["padding"] is None else p["padding"]
+            f = bn(2)(conv(2, 1, pad)(F.relu(bn(1)(conv(1, s, pad)(x)))))
+        else:
+            h = F.relu(bn(2)(conv(2, s, 1)(F.relu(bn(1)(conv(1, 1, 0)(x))))))
+            f = bn(3)(conv(3, 1, 0)(h))
+        if p["shortcut"] == "identity":
+            short = x
+        elif p["shortcut"] == "zero_pad":
+            short = F.pad(x[:, :, ::s, ::s], (0, 0, 0, 0, 0, f.shape[1] - x.shape[1]))
+        else:
+            short = bn("s")(conv("s", s, 0)(x))
+        return F.relu(f + short)[0].numpy()
+
+
+def _reference(wt: Walkthrough) -> tuple[np.ndarray, str]:
+    how = {"identity": " and x + F(x)", "zero_pad": ", slicing x[:, :, ::s, ::s] and F.pad",
+           "projection": " and a 1×1 nn.Conv2d + nn.BatchNorm2d"}[wt.params["shortcut"]]
+    return torch_conv(wt), ("nn.Conv2d (bias=False), nn.BatchNorm2d in eval mode with these running "
+                            f"statistics, F.relu{how}, in float64")
+
+
+def _random_conv(seed: int, low: int = -2, high: int = 2, channels: int = 1, size: int = 4,
+                 stride: int = 1) -> dict:
+    """The seeded basic block: identity shortcut at stride 1, option A (zero padding) at 2."""
+    return random_conv(seed, channels, size, stride, "identity" if stride == 1 else "zero_pad", low, high)
+
+
+def _random_bottleneck(seed: int, low: int = -2, high: int = 2, channels: int = 2, size: int = 4,
+                       stride: int = 1) -> dict:
+    """The seeded bottleneck (width 1): identity shortcut at stride 1, projection at 2."""
+    return random_bottleneck(seed, channels, size, stride, "identity" if stride == 1 else "projection", 1,
+                             low, high)
+
+
+_CONV_INPUTS = (Input("x", "the image (C × H × W)"), Input("w1", "first 3×3 kernels", "weight"),
+                Input("bn1", "batch norm 1 (γ, β, μ, σ², ε)", "bias"),
+                Input("w2", "second 3×3 kernels", "weight"), Input("bn2", "batch norm 2", "bias"))
+
+BLOCK = BlockType(
+    "conv", "Convolutional ResNet block", _CONV_INPUTS,
+    (Size("channels", "Channels of x", "c", 1, 1, 2), Size("size", "Image size (H = W)", "n", 4, 2, 8),
+     Size("stride", "Stride", "s", 1, 1, 2)),
+    default_conv, _random_conv, conv_block, _reference,
+    page=Page("conv_block", "Convolutional ResNet block", ":material/grid_on:",
+              "A 3×3 convolution as a matrix multiply, batch norm, stride 2, and the shortcut that matches "
+              "sizes.", file="app_pages/conv_block.py"))
+
+BOTTLENECK = BlockType(
+    "bottleneck", "Bottleneck ResNet block",
+    (Input("x", "the image (C × H × W)"), Input("w1", "1×1 kernels (reduce)", "weight"),
+     Input("bn1", "batch norm 1", "bias"), Input("w2", "3×3 kernels", "weight"),
+     Input("bn2", "batch norm 2", "bias"), Input("w3", "1×1 kernels (expand)", "weight"),
+     Input("bn3", "batch norm 3", "bias")),
+    (Size("channels", "Channels of x", "c", 2, 1, 4), Size("size", "Image size (H = W)", "n", 4, 2, 8),
+     Size("stride", "Stride", "s", 1, 1, 2)),
+    default_bottleneck, _random_bottleneck, bottleneck_block, _reference)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from byhand.conv import (
+from byhand.blocks.conv import (
     bottleneck_block,
     conv_block,
     default_bottleneck,
