@@ -1,71 +1,40 @@
 """Transformer encoder block walkthrough: by hand (simplified, exact) or PyTorch's TransformerEncoderLayer."""
 
-import numpy as np
 import streamlit as st
 
-from byhand import (
-    default_encoder,
-    encoder_block,
-    fmt,
-    random_encoder,
-    random_transformer_params,
-    transformer_layer,
-)
+from byhand import fmt, random_transformer_params, transformer_layer
+from byhand.blocks import block_type
+from byhand.blocks.transformer import default_transformer_x, random_transformer_x
 from byhand.ui import controls, drawing, share
-from byhand.ui.compare import compare_outputs
 from byhand.ui.editors import (
     ExampleSpec,
     Size,
+    as_key,
     example_controls,
+    from_key,
     matrix_editors,
-    md_escape,
     show_error,
     valid_or_last,
 )
 from byhand.ui.torch_panel import torch_panel
+from byhand.ui.walkthrough_page import build, compare_view, show_link_messages
 
 VARIANTS = {"hand": "By hand (simplified)", "torch": "PyTorch TransformerEncoderLayer"}
 ACTIVATIONS = ("relu", "gelu")
-
-
-def default_torch_x() -> dict:
-    """4 features (d_model) at 3 positions, small integers."""
-    return {"X": [[1, 0, 2], [0, 1, -1], [2, 1, 0], [-1, 0, 1]]}
-
-
-def random_torch_x(seed: int, positions: int = 3, d_model: int = 4, dim_feedforward: int = 6) -> dict:
-    """Seeded small-integer positions (d_model × positions); the weights come from the same seed."""
-    return {"X": np.random.default_rng(seed).integers(-2, 3, size=(d_model, positions)).tolist()}
-
-
-HAND = ExampleSpec(
-    "encoder", ("X", "A", "W1", "b1", "W2", "b2"),
-    (Size("positions", "Positions (columns of X)", "n", 3), Size("features", "Features (rows of X)", "d", 2),
-     Size("hidden", "Hidden size (rows of H)", "h", 3)),
-    default_encoder, random_encoder)
+BLOCK = block_type("encoder")
+HAND = ExampleSpec.of(BLOCK)
 TORCH = ExampleSpec(
     "encoder.torch", ("X",),
     (Size("positions", "Positions (columns of X)", "n", 3), Size("d_model", "d_model (rows of X)", "d", 4),
      Size("dim_feedforward", "dim_feedforward", "f", 6)),
-    default_torch_x, random_torch_x)
-CAPTIONS = {"X": "positions as columns", "A": "attention weights (each column sums to 1)",
-            "W1": "feed-forward layer 1", "b1": "its bias", "W2": "feed-forward layer 2", "b2": "its bias"}
-
-
-def as_key(rows: dict) -> tuple:
-    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def build_hand(key: tuple, residual: bool = True):
-    """The simplified block on the example ``key`` (name → rows of text), cached."""
-    return encoder_block(**{name: [list(r) for r in rows] for name, rows in key}, residual=residual)
+    default_transformer_x, random_transformer_x)
+CAPTIONS = {i.name: i.caption for i in BLOCK.inputs}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def build_torch(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str):
     """TransformerEncoderLayer's walkthrough on X (from ``key``) with weights seeded by ``seed``."""
-    X = [list(r) for r in dict(key)["X"]]
+    X = from_key(key)["X"]
     return transformer_layer(X, random_transformer_params(seed, len(X), f), nhead, norm_first, activation)
 
 
@@ -81,7 +50,7 @@ def read_torch_extra(params: dict, messages: list) -> None:
 def mixing_view(wt, decimals: int) -> None:
     """Pick an output cell of attention and of the first feed-forward layer; see what each depends on."""
     att = next(s for s in wt.steps if s.data_side == "left")
-    ff = next(s for s in wt.steps if s.title.startswith("Feed-forward first layer"))
+    ff = wt.step("H")  # the feed-forward layer's hidden units
     st.markdown("**Attention combines positions (across columns); the feed-forward layer combines features "
                 "(across rows).** Pick an output cell of each: the cells it depends on light up.")
     wide = any(len(fmt(v, decimals)) > 4 for v in ff.result.flat)  # decimals: one under the other
@@ -108,13 +77,6 @@ def mixing_view(wt, decimals: int) -> None:
                             f"{step.left.name}. Other positions play no part.")
 
 
-def compare_view(key: tuple, wt) -> None:
-    """With and without both skip connections, side by side, differences marked."""
-    compare_outputs(wt, build_hand(key, residual=False), with_label="**With both skip connections**",
-                    without_label="**Without them**", without_name="Out (no skips)")
-
-
-share.use_app_navigation()
 ss = st.session_state
 st.title("Transformer encoder block, by hand")
 c_variant, c_intro = st.columns([5, 4], vertical_alignment="center")
@@ -135,8 +97,8 @@ ss["encoder.v"] = variant
 spec = HAND if variant == "hand" else TORCH
 messages = share.restore_once(spec, read_torch_extra if variant == "torch" else None,
                               use_link=variant == link_used)
-for message in ss.get("encoder.link_messages_v", []) + messages:
-    st.warning(md_escape(message), icon=":material/link_off:")
+show_link_messages(ss.get("encoder.link_messages_v", []) + messages)
+
 
 @st.fragment
 def walkthrough(spec: ExampleSpec, variant: str) -> None:
@@ -165,9 +127,9 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     seed = ss[f"{spec.ns}.seed"]
     if variant == "hand":
         decimals, args = 3, ()
-        rows, error = valid_or_last(spec, edited, lambda r: build_hand(as_key(r)))
+        rows, error = valid_or_last(spec, edited, lambda r: build(BLOCK.name, as_key(r)))
         key = as_key(rows)
-        wt = build_hand(key)
+        wt = build(BLOCK.name, key)
     else:
         decimals = ss["encoder.torch.dec"]
         args = (0 if seed is None else seed, ss[f"{spec.ns}.sizes"]["dim_feedforward"],
@@ -200,7 +162,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         if mixing:
             mixing_view(wt, decimals)
         if compare and variant == "hand":
-            compare_view(key, wt)
+            compare_view(BLOCK, key, wt)
         if check:
             torch_panel(wt, repr((key, variant, args)), decimals=max(decimals, 4))
 

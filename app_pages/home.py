@@ -1,27 +1,11 @@
 """Home: the one idea (a skip connection is an identity beside the weights), the walkthroughs, how to use."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from byhand import default_residual, dot_product_text, fmt, residual_block
-from byhand.ui import drawing, share
+from byhand.ui import drawing
 from byhand.ui.controls import fitted_chart
-
-ROOT = Path(__file__).resolve().parents[1]
-CARDS = (  # (page file, title, what it shows)
-    ("app_pages/residual_block.py", ":material/add_circle: Residual block",
-     "Linear layer and ReLU, then one multiply `[I | W2 | b2]·[X; H; 1]` gives X + F(X)."),
-    ("app_pages/encoder_block.py", ":material/shuffle: Transformer encoder block",
-     "Attention mixes positions (across columns), feed-forward layers mix features (across rows); "
-     "two skip connections. Also the real PyTorch `TransformerEncoderLayer`."),
-    ("app_pages/conv_block.py", ":material/grid_on: Convolutional ResNet block",
-     "A 3×3 convolution as a matrix multiply, batch norm, stride 2, and the shortcut that matches sizes."),
-    ("app_pages/why_residual.py", ":material/trending_down: Why residuals work",
-     "The Jacobian I + ∂F/∂x: gradients that survive hundreds of layers, plain vs residual."),
-    ("app_pages/practice.py", ":material/edit_note: Practice",
-     "Blank cells to fill in and check, and worksheets to print (PDF) or fill in (XLSX)."),
-)
+from byhand.ui.site import HOME, pages, st_page
 
 
 @st.cache_data(show_spinner=False)
@@ -30,7 +14,6 @@ def idea_step():
     return residual_block(**default_residual()).steps[3]
 
 
-share.use_app_navigation()
 st.title("ByHand: deep learning by hand")
 st.markdown("Small integer matrices, every multiply visible, and the skip connection shown for what it "
             "is.")
@@ -60,13 +43,13 @@ else:
             f"{fmt(step.result[i, j])}", language=None, wrap_lines=True)
 
 st.header("Walkthroughs", anchor=False)
-cards = [c for c in CARDS if (ROOT / c[0]).exists()]
+cards = [(page, block) for page, block in pages() if page is not HOME]
 for start in range(0, len(cards), 3):
-    for col, (path, title, text) in zip(st.columns(3), cards[start:start + 3]):
+    for col, (page, block) in zip(st.columns(3), cards[start:start + 3]):
         with col.container(border=True, height="stretch"):
-            st.markdown(f"**{title}**")
-            st.markdown(text)
-            st.page_link(path, label="Open", icon=":material/arrow_forward:")
+            st.markdown(f"**{page.icon} {page.title}**")
+            st.markdown(page.summary)
+            st.page_link(st_page(page, block), label="Open", icon=":material/arrow_forward:")
 
 st.header("How to use it", anchor=False)
 st.markdown(

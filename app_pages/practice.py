@@ -13,7 +13,7 @@ import streamlit as st
 from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec, check_answers, hint
-from byhand.ui import drawing, share
+from byhand.ui import drawing
 from byhand.ui.editors import md_escape
 
 NS = "practice"
@@ -75,8 +75,7 @@ def new_exercise() -> None:
     high = ss[f"{NS}.high"]
     mode = ss[f"{NS}.blank"] or "all"
     try:
-        sizes = {name: ss.get(f"{NS}.size.{block}.{name}", d)
-                 for name, (d, _, _) in BLOCKS[block].sizes.items()}
+        sizes = {s.name: ss.get(f"{NS}.size.{block}.{s.name}", s.default) for s in BLOCKS[block].sizes}
         if not isinstance(high, int) or not 1 <= high <= 9:
             raise ByHandError(f"the largest value must be a whole number from 1 to 9, not {high!r}.")
         spec = ExerciseSpec(block, secrets.randbelow(1_000_000), sizes, -high if ss[f"{NS}.negatives"] else 0,
@@ -96,11 +95,12 @@ def difficulty_controls() -> None:
     c_share.slider("Share", 0.1, 0.9, step=0.1, key=f"{NS}.share", disabled=ss.get(f"{NS}.blank") != "share")
     sizes = BLOCKS[block].sizes
     cols = st.columns(len(sizes) + 2)
-    for col, (name, (default, low, high)) in zip(cols, sizes.items()):
-        key = f"{NS}.size.{block}.{name}"
+    for col, size in zip(cols, sizes):
+        key = f"{NS}.size.{block}.{size.name}"
         if key not in ss:
-            ss[key] = default
-        col.number_input(name.capitalize(), min_value=1, step=1, key=key, help=f"from {low} to {high}")
+            ss[key] = size.default
+        col.number_input(size.name.capitalize(), min_value=1, step=1, key=key,
+                         help=f"{size.label}: from {size.low} to {size.high}")
     cols[-2].number_input("Largest value", min_value=1, step=1, key=f"{NS}.high",
                           help="Random values lie within ± this (1 to 9)")
     cols[-1].checkbox("Negative values", key=f"{NS}.negatives")
@@ -225,7 +225,6 @@ def class_pack_panel(code: str) -> None:
                            on_click="ignore", icon=":material/download:")
 
 
-share.use_app_navigation()
 st.title("Practice by hand")
 st.markdown("Fill in the empty cells, press **Check**, and use the hints. Type fractions as `1/3`.")
 from_link()

@@ -8,19 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from byhand import ByHandError, default_residual
-from byhand.blocks.jacobian import (
-    default_jacobian,
-    default_unrolled,
-    jacobian_walkthrough,
-    random_jacobian,
-    unrolled_walkthrough,
-)
+from byhand.blocks import block_type
+from byhand.blocks.jacobian import default_unrolled, unrolled_walkthrough
 from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
 from byhand.superres import residual_image, to_uint8, upsample
 from byhand.ui import controls, share
 from byhand.ui.editors import (
     ExampleSpec,
-    Size,
+    as_key,
     example_controls,
     matrix_editors,
     md_escape,
@@ -29,25 +24,16 @@ from byhand.ui.editors import (
     to_rows,
     valid_or_last,
 )
+from byhand.ui.walkthrough_page import build, show_link_messages
 
 NS = "why"
-SPEC = ExampleSpec(
-    NS, ("x", "W1", "b1", "W2", "b2", "delta"),
-    (Size("features", "Features (rows of x)", "d", 3), Size("hidden", "Hidden size (rows of W1)", "h", 3)),
-    default_jacobian, random_jacobian)
-CAPTIONS = {"x": "one sample", "W1": "first layer", "b1": "its bias", "W2": "second layer", "b2": "its bias",
-            "delta": "δ = ∂L/∂y, the upstream gradient (a row)"}
+BLOCK = block_type("jacobian")
+SPEC = ExampleSpec.of(BLOCK, NS)
+CAPTIONS = {i.name: i.caption for i in BLOCK.inputs}
 COLOURS = alt.Scale(domain=["plain", "residual"], range=["#D55E00", "#009E73"])  # the skip's green
 DEPTH_CHOICES = (1, 2, 4, 8, 16, 32, 64)
 TRAIN_DEFAULT = {"depths": (2, 8, 32), "width": 16, "steps": 300, "lr": 0.01, "optimizer": "adam",
                  "task": "spirals", "branch": "1/sqrt(depth)"}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def build(key: tuple, residual: bool = True):
-    """The Jacobian walkthrough of the example ``key`` (name → rows of text), cached."""
-    m = {name: [list(r) for r in rows] for name, rows in key}
-    return jacobian_walkthrough(m["x"], m["W1"], m["b1"], m["W2"], m["b2"], m["delta"], residual=residual)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -89,10 +75,6 @@ def from_residual_page(sample: int) -> None:
     ss[controls.step_key(NS)] = 1
 
 
-def as_key(rows: dict) -> tuple:
-    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
-
-
 def power(v: float | None) -> str:
     """10^v as text: ``10^−3,012`` for huge exponents, a plain number when it is moderate."""
     if v is None or not math.isfinite(v):
@@ -113,7 +95,6 @@ def take_training_settings() -> None:
                               "branch": ss[f"{NS}.t.branch"]}
 
 
-share.use_app_navigation()
 st.title("Why residual connections work")
 st.markdown(
     "Backpropagation multiplies the gradient by **one Jacobian per layer**. A product of many "
@@ -127,8 +108,7 @@ tab_hand, tab_unrolled, tab_image, tab_depth, tab_train = st.tabs(
 
 # ------------------------------------------------------------------ 1. the Jacobian by hand
 with tab_hand:
-    for message in share.restore_once(SPEC):
-        st.warning(md_escape(message), icon=":material/link_off:")
+    show_link_messages(share.restore_once(SPEC))
     st.markdown(
         "The residual walkthrough's block before its final ReLU, for **one sample** x: "
         "`F(x) = W2·ReLU(W1·x + b1) + b2`. The chain rule gives `∂F/∂x = W2·diag(ReLU′(W1·x + b1))·W1`, "
@@ -145,10 +125,10 @@ with tab_hand:
         size_error = example_controls(SPEC)
         edited = matrix_editors(SPEC, captions=CAPTIONS)
     skip = st.session_state.get(f"{NS}.skip", True)
-    rows, error = valid_or_last(SPEC, edited, lambda r: build(as_key(r), skip))
+    rows, error = valid_or_last(SPEC, edited, lambda r: build(BLOCK.name, as_key(r), skip))
     error = size_error or error
     key = as_key(rows)
-    wt = build(key, skip)
+    wt = build(BLOCK.name, key, skip)
     url = share.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
                                st.session_state[f"{NS}.seed"], rows)
     with stage:

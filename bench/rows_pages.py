@@ -14,7 +14,6 @@ its turn with the minimal page, so that a busy machine slows them alike.
 
 from __future__ import annotations
 
-import re
 import socket
 import statistics
 import subprocess
@@ -32,21 +31,21 @@ RATIO = 1.5
 # page file -> (data editor key, cell, two values to alternate, the text each value must show)
 EDITS = {
     MINIMAL: ("minimal_editor", (0, 0), ("5", "1"), (r"Sum: 11\b", r"Sum: 7\b")),
-    "pages/residual_block.py": ("residual.edit.X", (0, 0), ("5", "1"),
+    "app_pages/residual_block.py": ("residual.edit.X", (0, 0), ("5", "1"),
                                 (r"Out \(3×3\):\s+row 1: 12 0 0", r"Out \(3×3\):\s+row 1: 4 0 0")),
-    "pages/encoder_block.py": ("encoder.edit.b2", (0, 0), ("10", "0"),
+    "app_pages/encoder_block.py": ("encoder.edit.b2", (0, 0), ("10", "0"),
                                (r"Out \(2×3\):\s+row 1: 6 3 25/3", r"Out \(2×3\):\s+row 1: 0 0 0")),
 }
-BROWSER_PATHS = {MINIMAL: "", "pages/residual_block.py": "residual_block?step=4",
-                 "pages/encoder_block.py": "encoder_block?step=7"}
+BROWSER_PATHS = {MINIMAL: "", "app_pages/residual_block.py": "residual_block?step=4",
+                 "app_pages/encoder_block.py": "encoder_block?step=7"}
 
 
 def _pages() -> list[str]:
-    """The page files of app.py's navigation table that exist."""
+    """The page files of the app's navigation (byhand.ui.site), in the sidebar's order."""
     sys.path.insert(0, str(ROOT))
-    text = (ROOT / "app.py").read_text()
-    found = re.findall(r'\("[^"]*", "(pages/\w+\.py)"', text)
-    return [p for p in dict.fromkeys(found) if (ROOT / p).exists()]
+    from byhand.ui.site import pages
+
+    return [page.file for page, _ in pages() if page.file is not None]
 
 
 def _apptest(page: str):

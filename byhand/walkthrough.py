@@ -115,6 +115,10 @@ class Walkthrough:
     exact: bool
     params: dict = field(default_factory=dict)
 
+    def step(self, name: str) -> Step:
+        """The step that works out the matrix ``name`` (``wt.step("H")``)."""
+        return next(s for s in self.steps if s.name == name)
+
     @property
     def matrices(self) -> dict[str, np.ndarray]:
         """Every named matrix: the inputs and each step's result, by name."""

@@ -13,7 +13,7 @@ import pytest
 from apptest_helpers import edit, errors, open_page
 from streamlit.testing.v1 import AppTest
 
-RES, ENC = "pages/residual_block.py", "pages/encoder_block.py"
+RES, ENC = "app_pages/residual_block.py", "app_pages/encoder_block.py"
 OUT_DEFAULT = [["4", "0", "0"], ["0", "3", "2"], ["6", "1", "2"]]
 OUT_X11_5 = [["12", "0", "0"], ["0", "3", "2"], ["10", "1", "2"]]
 
@@ -49,7 +49,7 @@ def warnings(at: AppTest) -> str:
 # ------------------------------------------------------------------ every page loads
 
 
-@pytest.mark.parametrize("page", ["pages/home.py", RES, ENC])
+@pytest.mark.parametrize("page", ["app_pages/home.py", RES, ENC])
 def test_page_loads_without_exception(page):
     at = open_page(page)
     assert not at.exception
@@ -58,7 +58,7 @@ def test_page_loads_without_exception(page):
 
 
 def test_home_shows_the_idea_and_a_card_per_walkthrough():
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     assert "identity matrix stacked beside the weights" in " ".join(m.value for m in at.markdown)
     assert len(at.get("page_link")) >= 2
     at.session_state["home.pick"] = {"selection": {"cell": [{"block": "product", "row": 0, "col": 0}]}}
@@ -256,7 +256,7 @@ def test_torch_panel_without_torch_says_how_to_install(monkeypatch):
 def test_edits_survive_a_visit_to_another_page():
     at = open_page(RES, state={"residual.step": 4})
     edit(at, "residual.edit.X", 0, 0, "5")
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/home.py").run()
     at.switch_page(RES).run()
     assert not at.exception
     at.session_state["residual.step"] = 4

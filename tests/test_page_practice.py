@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from byhand.numbers import fmt
 from byhand.practice import ExerciseSpec
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "practice.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "practice.py")
 NS = "practice"
 
 

@@ -19,7 +19,7 @@ from apptest_helpers import edit, errors
 from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/why_residual.py"
+PAGE = "app_pages/why_residual.py"
 
 
 def open_page(query: dict | None = None, state: dict | None = None) -> AppTest:
@@ -193,7 +193,7 @@ def test_use_the_residual_page_block():
 
 def test_the_residual_page_edits_carry_over():
     at = open_page()
-    at.switch_page("pages/residual_block.py")
+    at.switch_page("app_pages/residual_block.py")
     at.run()
     edit(at, "residual.edit.X", 0, 0, "5")
     at.switch_page(PAGE)

@@ -337,7 +337,7 @@ BLOCK = BlockType(
     "jacobian", "Jacobian of a residual block (I + ∂F/∂x)",
     (Input("x", "one sample"), Input("W1", "first layer", "weight"), Input("b1", "its bias", "bias"),
      Input("W2", "second layer", "weight"), Input("b2", "its bias", "bias"),
-     Input("delta", "the upstream gradient δ (a row)")),
+     Input("delta", "δ = ∂L/∂y, the upstream gradient (a row)")),
     (Size("features", "Features (rows of x)", "d", 3), Size("hidden", "Hidden size (rows of W1)", "h", 3)),
     default_jacobian, random_jacobian, jacobian_walkthrough, skip_option=True,
     page=Page("why_residual", "Why residuals work", ":material/trending_down:",

@@ -126,4 +126,4 @@ BLOCK = BlockType(
     page=Page("residual_block", "Residual block", ":material/add_circle:",
               "Linear layer and ReLU, then one multiply `[I | W2 | b2]·[X; H; 1]` gives X + F(X).",
               "A skip connection is an **identity matrix stacked beside the weights**: one multiply "
-              "`[I | W2 | b2]·[X; H; 1]` gives `X + F(X)`."))
+              "`[I | W2 | b2]·[X; H; 1]` gives `X + F(X)`.", file="app_pages/residual_block.py"))

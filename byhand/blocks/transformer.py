@@ -17,7 +17,8 @@ from ..reference import tensor
 from ..stacked import hstack, identity, ones, part, vstack
 from ..walkthrough import Walkthrough, given_step, multiply_step, op_step
 
-__all__ = ["transformer_layer", "from_torch", "random_transformer_params", "PARAM_SHAPES"]
+__all__ = ["transformer_layer", "from_torch", "random_transformer_params", "default_transformer_x",
+           "random_transformer_x", "transformer_reference", "PARAM_SHAPES"]
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -261,3 +262,15 @@ def transformer_reference(wt: Walkthrough) -> tuple[np.ndarray, str]:
     with torch.no_grad():
         out = layer(tensor(wt.inputs["X"]).T.unsqueeze(0)).squeeze(0).T.numpy()
     return out, "nn.TransformerEncoderLayer (eval mode, float64)"
+
+
+def default_transformer_x() -> dict:
+    """4 features (d_model) at 3 positions, small integers: the input of the layer's default example."""
+    return {"X": [[1, 0, 2], [0, 1, -1], [2, 1, 0], [-1, 0, 1]]}
+
+
+def random_transformer_x(seed: int, positions: int = 3, d_model: int = 4, dim_feedforward: int = 6,
+                         **_range) -> dict:
+    """Seeded small-integer positions (d_model × positions); the weights come from the same seed
+    (``random_transformer_params``), so dim_feedforward is not used here."""
+    return {"X": np.random.default_rng(seed).integers(-2, 3, size=(d_model, positions)).tolist()}

@@ -24,31 +24,18 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ..blocks import BlockType, Size
 from ..checks import whole_number
 from ..numbers import ByHandError, as_matrix, fmt
 
-__all__ = ["Rows", "Size", "ExampleSpec", "MAX_PAGE_DIM", "to_rows", "editor_key", "set_example",
-           "example_controls", "matrix_editors", "read_matrices", "valid_or_last", "show_error",
-           "md_escape"]
+__all__ = ["Rows", "Size", "ExampleSpec", "MAX_PAGE_DIM", "to_rows", "as_key", "from_key", "editor_key",
+           "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error", "md_escape"]
 
 Rows = list[list[str]]
 MAX_PAGE_DIM = 8  # largest size on a page: a drawing stays readable
-
-
-@dataclass(frozen=True)
-class Size:
-    """A size input: its name for the builder, its label, its query key, default and limits."""
-
-    name: str
-    label: str
-    url: str
-    default: int
-    low: int = 1
-    high: int = MAX_PAGE_DIM
 
 
 @dataclass(frozen=True)
@@ -56,6 +43,7 @@ class ExampleSpec:
     """What a page edits: namespace, matrix names, sizes and how to make the default or a seeded example.
 
     ``default()`` and ``random(seed, **sizes)`` return name → matrix (lists or arrays).
+    ``ExampleSpec.of(block_type)`` reads all of it from the block registry.
     """
 
     ns: str
@@ -63,6 +51,11 @@ class ExampleSpec:
     sizes: tuple[Size, ...]
     default: Callable[[], dict]
     random: Callable[..., dict]
+
+    @classmethod
+    def of(cls, bt: BlockType, ns: str | None = None) -> ExampleSpec:
+        """The editors of a registered block type (namespace: its name)."""
+        return cls(ns or bt.name, bt.names, bt.sizes, bt.default, bt.random)
 
     def default_sizes(self) -> dict[str, int]:
         return {s.name: s.default for s in self.sizes}
@@ -79,6 +72,20 @@ class ExampleSpec:
 def to_rows(name: str, data) -> Rows:
     """A matrix as rows of text, as typed in an editor (``-1/2``, not ``−1/2``)."""
     return [[fmt(v, 12, minus="-") for v in row] for row in as_matrix(name, data)]
+
+
+def as_key(rows: dict[str, Rows]) -> tuple:
+    """An example (name → rows of text) as a hashable key, e.g. for ``st.cache_data``.
+
+    >>> as_key({"b": [["1"], ["2"]]})
+    (('b', (('1',), ('2',))),)
+    """
+    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
+
+
+def from_key(key: tuple) -> dict[str, list[list[str]]]:
+    """The example a key holds, as name → rows (lists), ready for a block's builder."""
+    return {name: [list(r) for r in rows] for name, rows in key}
 
 
 def editor_key(ns: str, name: str) -> str:
@@ -187,11 +194,6 @@ def matrix_editors(spec: ExampleSpec, names: tuple[str, ...] | None = None, per_
                                         column_config=config, width="content")
                 out[name] = [["" if v is None else str(v) for v in row] for row in edited.to_numpy().tolist()]
     return out
-
-
-def read_matrices(rows: dict[str, Rows]) -> dict[str, np.ndarray]:
-    """Every matrix read by ``as_matrix``; raises the first ByHandError (it names the matrix and cell)."""
-    return {name: as_matrix(name, r, max_dim=MAX_PAGE_DIM) for name, r in rows.items()}
 
 
 def valid_or_last(spec: ExampleSpec, rows: dict[str, Rows],

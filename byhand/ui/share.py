@@ -174,20 +174,6 @@ def link_messages(spec: ExampleSpec) -> list[str]:
     return kept[0]
 
 
-def use_app_navigation() -> None:
-    """Make a deep link opened first after the server starts go through app.py's navigation.
-
-    Streamlit runs a page file directly, without ``app.py`` (no sidebar sections, no wide layout),
-    while it still believes the app uses the legacy ``pages/`` folder, which it does until some
-    run calls ``st.navigation``. Call this first on every page: it ends that mode and reruns.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def linked_player(ns: str, wt: Walkthrough, url: dict[str, str], *, decimals: int = 3,
                   render: Callable[[Step, int], None] | None = None) -> None:
     """The step player over ``wt``, the step shown kept in the link (``url`` plus ``step``).

@@ -99,8 +99,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def warm_app(browser, app_url):
-    """Open the app's root once: Streamlit treats the first sessions of a server with a ``pages/``
-    folder as a legacy multipage app until some run goes through ``app.py``'s ``st.navigation``."""
+    """Open the app's root once, so that the first page a test opens finds the caches warm."""
     context = browser.new_context()
     pg = context.new_page()
     try:

@@ -1,0 +1,93 @@
+"""The standard walkthrough page of a registered block: everything a page needs, read from its BlockType.
+
+Title and intro, the link's example restored, the step player (the step kept in the link), the
+editors of every input and the sizes, compare with the skip connections off (when the block has
+that option), the PyTorch check (when it has a reference) and a GIF for slides. A block whose
+``Page.file`` is None gets exactly this page; a page file adds its own views around the same parts.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..blocks import BlockType, block_type
+from ..walkthrough import Walkthrough
+from . import controls, share
+from .compare import compare_outputs
+from .editors import (
+    ExampleSpec,
+    as_key,
+    example_controls,
+    from_key,
+    matrix_editors,
+    md_escape,
+    show_error,
+    valid_or_last,
+)
+from .torch_panel import torch_panel
+
+__all__ = ["build", "walkthrough_page", "show_link_messages"]
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def build(block: str, key: tuple, residual: bool = True) -> Walkthrough:
+    """The walkthrough of block ``block`` on the example ``key`` (see ``editors.as_key``), cached."""
+    bt = block_type(block)
+    return bt.build(**from_key(key), **({} if residual else {"residual": False}))
+
+
+def show_link_messages(messages: list[str]) -> None:
+    """What a link held that could not be used, each as a warning (never as markdown)."""
+    for message in messages:
+        st.warning(md_escape(message), icon=":material/link_off:")
+
+
+def compare_view(bt: BlockType, key: tuple, wt: Walkthrough) -> None:
+    """The output with and without the skip connections, side by side, differences marked."""
+    compare_outputs(wt, build(bt.name, key, residual=False),
+                    with_label="**With the skip connections**", without_label="**Without them**",
+                    without_name="Out (no skip)",
+                    note="Without the identities, the input reaches the output only through the layers.")
+
+
+def walkthrough_page(name: str) -> None:
+    """The whole page of block ``name``: an edit reruns only the editors and the step (a fragment)."""
+    bt = block_type(name)
+    spec = ExampleSpec.of(bt)
+    st.title(f"{bt.page.title if bt.page else bt.label}, by hand")
+    if bt.page and bt.page.intro:
+        st.caption(bt.page.intro)
+    show_link_messages(share.restore_once(spec))
+    _walkthrough(bt, spec)
+
+
+@st.fragment
+def _walkthrough(bt: BlockType, spec: ExampleSpec) -> None:
+    ns, ss = spec.ns, st.session_state
+    stage = st.container()
+    with st.expander(f"Edit the example: {', '.join(spec.names)} and the sizes", icon=":material/edit:"):
+        near_editors = st.container()  # the message also shows where the bad cell was typed
+        size_error = example_controls(spec)
+        edited = matrix_editors(spec, captions={i.name: i.caption for i in bt.inputs})
+    rows, error = valid_or_last(spec, edited, lambda r: build(bt.name, as_key(r)))
+    error = size_error or error
+    key = as_key(rows)
+    wt = build(bt.name, key)
+    url = share.example_params(spec, ss[f"{ns}.sizes"], ss[f"{ns}.seed"], rows)
+
+    if error is not None:
+        with near_editors:
+            show_error(error)
+    with stage:
+        if error is not None:
+            show_error(error)
+        share.linked_player(ns, wt, url)
+        c1, c2, c3 = st.columns(3)
+        compare = bt.skip_option and c1.toggle("Compare: skip connection on / off", key=f"{ns}.compare")
+        check = bt.reference is not None and c2.toggle("Check with PyTorch", key=f"{ns}.torch")
+        with c3:
+            controls.gif_button(wt, ns)
+        if compare:
+            compare_view(bt, key, wt)
+        if check:
+            torch_panel(wt, repr((bt.name, key)))
