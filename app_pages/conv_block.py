@@ -8,113 +8,59 @@ import pandas as pd
 import streamlit as st
 
 from byhand.blocks.conv import (
-    bottleneck_block,
-    conv_block,
-    default_bottleneck,
-    default_conv,
-    parameter_count,
-    random_bottleneck,
-    random_conv,
+    BLOCK,
+    KINDS,
+    SHORTCUTS,
+    conv_inputs,
+    conv_matrices,
+    default_stride,
+    read_eps,
     receptive_field,
+    shortcut_options,
+    variant_block,
+    variant_example,
+    variant_size,
 )
-from byhand.numbers import ByHandError, as_matrix, parse_number
+from byhand.numbers import ByHandError
 from byhand.ui import controls, drawing, share
-from byhand.ui.editors import ExampleSpec, Size, example_controls, matrix_editors, show_error, valid_or_last
+from byhand.ui.editors import (
+    ExampleSpec,
+    as_key,
+    example_controls,
+    from_key,
+    matrix_editors,
+    show_error,
+    valid_or_last,
+)
 from byhand.ui.torch_panel import check_table, run_check
 
 NS = "conv"
-KINDS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
-SHORTCUTS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: projection"}
+KIND_LABELS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
+SHORTCUT_LABELS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: projection"}
+STRIDE, CHANNELS = BLOCK.size("stride"), BLOCK.size("channels")  # the page's limits, from the registry
 STEP_WIDTH = 820  # px: the by-hand drawing shrinks its cells to fit (down to 30 px)
 
 
 # ---------------------------------------------------------------- the example as editable matrices
 
-def layers(kind: str, shortcut: str) -> list[str]:
-    """The convolutions' indices: ``["1", "2"]`` (basic) or ``["1", "2", "3"]``, plus ``"s"`` for B."""
-    out = ["1", "2"] if kind == "basic" else ["1", "2", "3"]
-    return out + (["s"] if shortcut == "projection" else [])
-
-
-def make_kwargs(kind: str, shortcut: str, channels: int, seed: int | None, size: int) -> dict:
-    """The default example of a variant (seed None at its default size) or a seeded one, as kwargs."""
-    down = shortcut != "identity"
-    if kind == "basic":
-        if seed is None and channels == 1 and size == default_size(kind, shortcut):
-            return default_conv(shortcut)
-        return random_conv(seed or 0, channels, size, 2 if down else 1, shortcut, -2, 2)
-    if seed is None and channels == 2 and shortcut == "identity" and size == 4:
-        return default_bottleneck()
-    return random_bottleneck(seed or 0, channels, size, 2 if down else 1, shortcut, 1, -2, 2)
-
-
-def default_size(kind: str, shortcut: str) -> int:
-    return 6 if kind == "basic" and shortcut != "identity" else 4
-
-
-def to_matrices(kw: dict, kind: str, shortcut: str) -> dict[str, np.ndarray]:
-    """Tensors as the page's matrices: x1, x2 (channels); w1 (1×1: out × in) or w1_1, w1_2 … (one 3×3
-    kernel per output channel, its input channels stacked); bn1 (channels × [γ, β, μ, σ²])."""
-    out = {}
-    x = np.array(kw["x"], dtype=object)
-    for c in range(x.shape[0]):
-        out[f"x{c + 1}"] = x[c]
-    for i in layers(kind, shortcut):
-        w = np.array(kw[f"w{i}"], dtype=object)
-        if w.shape[-1] == 1:
-            out[f"w{i}"] = w[:, :, 0, 0]
-        else:
-            for o in range(w.shape[0]):
-                out[f"w{i}_{o + 1}"] = w[o].reshape(-1, w.shape[-1])
-        out[f"bn{i}"] = np.array([list(v) for v in kw[f"bn{i}"][:4]], dtype=object).T
-    return out
-
-
-def to_kwargs(rows: dict, kind: str, shortcut: str, stride: int, eps) -> dict:
-    """The page's matrices (rows of text) back to keyword arguments; ByHandError names a bad cell."""
-    mats = {name: as_matrix(name, r, max_dim=None) for name, r in rows.items()}
-    c = sum(1 for name in mats if name[0] == "x")
-    kw: dict = {"x": np.stack([mats[f"x{k + 1}"] for k in range(c)]).astype(object), "stride": stride,
-                "shortcut": shortcut}
-    for i in layers(kind, shortcut):
-        if f"w{i}" in mats:
-            kw[f"w{i}"] = mats[f"w{i}"].astype(object)[:, :, None, None]
-        else:
-            kernels = [mats[f"w{i}_{o}"] for o in range(1, 99) if f"w{i}_{o}" in mats]
-            k = kernels[0].shape[1]
-            kw[f"w{i}"] = np.stack([m.astype(object).reshape(-1, k, k) for m in kernels])
-        bn = mats[f"bn{i}"]
-        if bn.shape[1] != 4:
-            raise ByHandError(f"bn{i} must have 4 columns (γ, β, μ, σ²), not {bn.shape[1]}.", f"bn{i}")
-        kw[f"bn{i}"] = tuple(bn[:, j] for j in range(4)) + (eps,)
-    return kw
-
-
 def spec_for(kind: str, shortcut: str, channels: int) -> ExampleSpec:
     """The editors of one variant (its own namespace, so each variant keeps its edits)."""
-    size = default_size(kind, shortcut)
-    names = tuple(to_matrices(make_kwargs(kind, shortcut, channels, None, size), kind, shortcut))
 
     def default() -> dict:
-        return to_matrices(make_kwargs(kind, shortcut, channels, None, size), kind, shortcut)
+        return conv_matrices(variant_example(kind, shortcut, channels))
 
     def random(seed: int, size: int) -> dict:
-        return to_matrices(make_kwargs(kind, shortcut, channels, seed, size), kind, shortcut)
+        return conv_matrices(variant_example(kind, shortcut, channels, seed, size))
 
-    return ExampleSpec(f"{NS}.{kind}.{shortcut}.{channels}", names,
-                       (Size("size", "Image size (H = W)", "n", size, 2, 8),), default, random)
-
-
-def as_key(rows: dict) -> tuple:
-    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
+    return ExampleSpec(f"{NS}.{kind}.{shortcut}.{channels}", tuple(default()),
+                       (variant_size(kind, shortcut),), default, random)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple):
     """The walkthrough of an example (cached by its text cells and choices)."""
-    kw = to_kwargs({name: [list(r) for r in rows] for name, rows in key}, kind, shortcut, stride,
-                   parse_number(eps))
-    return (conv_block if kind == "basic" else bottleneck_block)(**kw)
+    kw = conv_inputs(from_key(key), kind, shortcut, stride, read_eps(eps))
+    return variant_block(kind).build(**kw)
 
 
 # ---------------------------------------------------------------- drawings
@@ -230,32 +176,23 @@ def torch_view(wt, key: str) -> None:
 
 def compare_options(kw: dict, kind: str, key: str) -> None:
     """Option A (zero padding, no parameters) beside option B (1×1 projection + BN) on the same weights."""
-    c = np.asarray(kw["x"]).shape[0]
-    last = np.asarray(kw["w2" if kind == "basic" else "w3"])
-    cout = last.shape[0]
-    base = {k: v for k, v in kw.items() if k not in ("ws", "bns", "shortcut")}
-    if "ws" in kw:
-        ws, bns, where = kw["ws"], kw["bns"], "this example's"
-    else:  # a small fixed projection: +1 on the diagonal, −1 elsewhere; BN the identity
-        ws = [[[[1 if o % c == i else -1]] for i in range(c)] for o in range(cout)]
-        bns, where = ([1] * cout, [0] * cout, [0] * cout, [1] * cout, 0), "a small fixed"
-    block = conv_block if kind == "basic" else bottleneck_block
-    if cout < c:
-        st.info("Option A needs at least as many output channels as input channels.")
+    try:
+        o = shortcut_options(kw, kind)
+    except ByHandError as e:
+        st.info(str(e))
         return
-    a = block(**base, shortcut="zero_pad")
-    b = block(**base, shortcut="projection", ws=ws, bns=bns)
+    stride = o.a.params["stride"]
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Option A — zero padding**: parameters added **0**. Keep every {kw['stride']}"
-                    f"{'nd' if kw['stride'] == 2 else 'st'} pixel, append {cout - c} zero channel"
-                    f"{'s' if cout - c != 1 else ''}.")
-        feature_maps("out (A)", a.steps[-1].result, a.params["out_shape"], f"{key}.A")
+        st.markdown(f"**Option A — zero padding**: parameters added **0**. Keep every {stride}"
+                    f"{'nd' if stride == 2 else 'st'} pixel, append {o.zero_channels} zero channel"
+                    f"{'s' if o.zero_channels != 1 else ''}.")
+        feature_maps("out (A)", o.a.steps[-1].result, o.a.params["out_shape"], f"{key}.A")
     with right:
-        n = parameter_count(b)["shortcut"]
-        st.markdown(f"**Option B — 1×1 projection** ({where} ws): parameters added **{n}** = "
-                    f"{cout}·{c}·1·1 weights + {2 * cout} for its batch norm's γ and β.")
-        feature_maps("out (B)", b.steps[-1].result, b.params["out_shape"], f"{key}.B")
+        where = "this example's" if o.own_projection else "a small fixed"
+        st.markdown(f"**Option B — 1×1 projection** ({where} ws): parameters added **{o.parameters}** = "
+                    f"{o.c_out}·{o.c_in}·1·1 weights + {o.projection_bn} for its batch norm's γ and β.")
+        feature_maps("out (B)", o.b.steps[-1].result, o.b.params["out_shape"], f"{key}.B")
     st.caption("Option A adds nothing to learn: the shortcut stays an identity on the channels it has. "
                "Option B learns how to mix the input channels into the new ones, at the price of the 1×1 "
                "convolution.")
@@ -264,7 +201,7 @@ def compare_options(kw: dict, kind: str, key: str) -> None:
 def _stride_for_shortcut() -> None:
     """Options A and B start as the downsampling block (stride 2); the identity needs stride 1."""
     ss = st.session_state
-    ss[f"{NS}.stride"] = 1 if ss.get(f"{NS}.shortcut") in ("identity", None) else 2
+    ss[f"{NS}.stride"] = default_stride(ss.get(f"{NS}.shortcut") or "identity")
 
 
 def read_link(params: dict) -> list[str]:
@@ -274,15 +211,18 @@ def read_link(params: dict) -> list[str]:
     """
     ss, messages = st.session_state, []
     read = {
-        "kind": lambda: share.read_choice(params, "block", tuple(KINDS), "basic", messages, "block"),
-        "shortcut": lambda: share.read_choice(params, "sc", tuple(SHORTCUTS), "identity", messages,
-                                              "shortcut"),
-        "stride": lambda: share.read_int(params, "s", 1, 2, 1, messages, "stride"),
-        "channels": lambda: share.read_int(params, "c", 1, 2, 1, messages, "channels"),
+        "kind": lambda: share.read_choice(params, "block", KINDS, "basic", messages, "block"),
+        "shortcut": lambda: share.read_choice(params, "sc", SHORTCUTS, "identity", messages, "shortcut"),
+        "stride": lambda: share.read_int(params, STRIDE.url, STRIDE.low, STRIDE.high, STRIDE.default,
+                                         messages, "stride"),
+        "channels": lambda: share.read_int(params, CHANNELS.url, CHANNELS.low, CHANNELS.high,
+                                           CHANNELS.default, messages, "channels"),
         "eps": lambda: _read_eps(params["eps"], messages),
     }
-    link_keys = {"kind": "block", "shortcut": "sc", "stride": "s", "channels": "c", "eps": "eps"}
-    defaults = {"kind": "basic", "shortcut": "identity", "stride": 1, "channels": 1, "eps": "0"}
+    link_keys = {"kind": "block", "shortcut": "sc", "stride": STRIDE.url, "channels": CHANNELS.url,
+                 "eps": "eps"}
+    defaults = {"kind": "basic", "shortcut": "identity", "stride": STRIDE.default,
+                "channels": CHANNELS.default, "eps": "0"}
     for name, fn in read.items():
         if link_keys[name] in params:
             ss[f"{NS}.{name}"] = fn()
@@ -294,17 +234,15 @@ def read_link(params: dict) -> list[str]:
 def _read_eps(text, messages: list[str]) -> str:
     eps = str(text)[:40]
     try:
-        if parse_number(eps) < 0:
-            raise ValueError("negative")
+        read_eps(eps)
         return eps
-    except ValueError:
+    except ByHandError:
         messages.append(f"eps = {eps[:20]!r} in the link is not a number ≥ 0; using 0.")
         return "0"
 
 
 # ---------------------------------------------------------------- the page
 
-share.use_app_navigation()
 st.title("Convolutional ResNet block, by hand")
 st.markdown("A convolution is **one matrix multiply**: unroll the image's patches into columns (im2col), "
             "put the kernels in rows. Batch norm (eval mode) is a per-channel scale and shift, and the "
@@ -316,16 +254,18 @@ if f"{NS}.link" not in ss:  # the page's first run in this session: read the lin
 for message in ss[f"{NS}.link"]:
     st.warning(f"🔗 {message}")
 if ss[f"{NS}.shortcut"] == "identity":
-    ss[f"{NS}.stride"] = 1
+    ss[f"{NS}.stride"] = default_stride("identity")
 c1, c2 = st.columns([1, 1.2])
-kind = c1.segmented_control("Block", list(KINDS), format_func=KINDS.get, key=f"{NS}.kind") or "basic"
-shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUTS.get,
+kind = c1.segmented_control("Block", list(KINDS), format_func=KIND_LABELS.get, key=f"{NS}.kind") or "basic"
+shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUT_LABELS.get,
                                 key=f"{NS}.shortcut", on_change=_stride_for_shortcut) or "identity"
 c3, c4, _ = st.columns([1, 1, 2.2])
-stride = c3.segmented_control("Stride", [1, 2], key=f"{NS}.stride", disabled=shortcut == "identity",
+stride = c3.segmented_control("Stride", list(range(STRIDE.low, STRIDE.high + 1)), key=f"{NS}.stride",
+                              disabled=shortcut == "identity",
                               help="The identity shortcut needs stride 1: x and the output must have the "
-                                   "same shape.") or 1
-channels = c4.segmented_control("Input channels", [1, 2], key=f"{NS}.channels") or 1
+                                   "same shape.") or STRIDE.default
+channels = c4.segmented_control("Input channels", list(range(CHANNELS.low, CHANNELS.high + 1)),
+                                key=f"{NS}.channels") or CHANNELS.default
 st.caption("Why the shortcut needs matching shapes: the block adds x to its output cell by cell, so both "
            "must be C×H×W alike. Stride 2 halves H and W and the block may add channels, so x must be "
            "subsampled and given the extra channels: with zeros (option A) or a 1×1 convolution (option B).")
@@ -343,21 +283,18 @@ with st.expander("✏️ Edit the image, the kernels and the batch-norm statisti
                "output channels × input channels. bn1 …: one row per channel, columns γ, β, μ, σ².")
     edited = matrix_editors(spec, per_row=3)
 try:
-    if parse_number(eps_text) < 0:
-        raise ValueError("negative: ε must be 0 or more")
+    read_eps(eps_text)
     eps, eps_error = eps_text, None
     ss[f"{NS}.eps_ok"] = eps
-except ValueError as e:
-    eps = ss.get(f"{NS}.eps_ok", "0")
-    eps_error = ByHandError(f"ε: {eps_text.strip()!r} is {e}; type a number such as 0 or 1e-5.", "eps")
+except ByHandError as e:
+    eps, eps_error = ss.get(f"{NS}.eps_ok", "0"), e
 rows, error = valid_or_last(spec, edited, lambda r: build(kind, shortcut, stride, eps, as_key(r)))
 try:
     wt = build(kind, shortcut, stride, eps, as_key(rows))
 except ByHandError as e:  # the last valid cells do not fit the chosen stride: the variant's default example
     error = error or e
-    default_stride = 2 if shortcut != "identity" else 1
     rows = spec.make(None, spec.default_sizes())
-    wt = build(kind, shortcut, default_stride, "0", as_key(rows))
+    wt = build(kind, shortcut, default_stride(shortcut), "0", as_key(rows))
 error = size_error or eps_error or error
 key = repr((kind, shortcut, stride, eps, as_key(rows)))
 url = share.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
@@ -368,8 +305,8 @@ with stage:
     st.markdown(f"**{wt.title}** · shapes: {shape_words(wt)}" + (" · exact fractions" if wt.exact else
                                                                    " · decimals (see the notes)"))
 
-    share.linked_player(spec.ns, wt, {**url, "block": kind, "sc": shortcut, "s": str(stride),
-                                      "c": str(channels), **({"eps": eps} if eps != "0" else {})},
+    share.linked_player(spec.ns, wt, {**url, "block": kind, "sc": shortcut, STRIDE.url: str(stride),
+                                      CHANNELS.url: str(channels), **({"eps": eps} if eps != "0" else {})},
                         render=lambda step, k: render_step(spec.ns, wt, step, k))
     t1, t2, t3, t4 = st.columns(4)
     rf = t1.toggle("Receptive field of an output pixel", key=f"{NS}.rf")
@@ -381,7 +318,7 @@ with stage:
     if shapes:
         st.dataframe(shapes_table(wt), width="stretch")
     if compare:
-        compare_options(to_kwargs(dict(rows), kind, shortcut, wt.params["stride"], parse_number(eps)), kind,
+        compare_options(conv_inputs(dict(rows), kind, shortcut, wt.params["stride"], read_eps(eps)), kind,
                         f"{NS}.cmp")
     if check:
         torch_view(wt, key)

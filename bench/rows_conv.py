@@ -1,5 +1,6 @@
 """Benchmark rows for the convolutional blocks: basic and downsampling at 2×6×6 (exact and float),
-16×16×16 float, the bottleneck, and the receptive field a page asks for on every click."""
+16×16×16 float, the bottleneck, the receptive field a page asks for on every click, and the page's
+matrices read back into a block's inputs."""
 
 from __future__ import annotations
 
@@ -42,10 +43,13 @@ def measure() -> list[dict]:
     from byhand.blocks.conv import (
         bottleneck_block,
         conv_block,
+        conv_inputs,
+        conv_matrices,
         default_bottleneck,
         random_bottleneck,
         random_conv,
         receptive_field,
+        variant_example,
     )
 
     cases = [  # label, builder, inputs, note, target exact, target float
@@ -81,6 +85,11 @@ def measure() -> list[dict]:
     rows.append({"name": "conv: receptive field of one output pixel (2×6×6 → 4×3×3)",
                  "median_ms": median_ms(lambda: receptive_field(wt, 1, 1)), "target": "< 5 ms",
                  "note": "followed back through every part's cells"})
+    mats = conv_matrices(variant_example("basic", "projection", 2, seed=0, size=8))
+    text = {name: [[str(v) for v in row] for row in m] for name, m in mats.items()}
+    rows.append({"name": "conv: the page's matrices read back (2×8×8, option B)",
+                 "median_ms": median_ms(lambda: conv_inputs(text, "basic", "projection", 2, 0)),
+                 "target": "< 5 ms", "note": f"conv_inputs of {len(text)} matrices of text"})
     return rows
 
 

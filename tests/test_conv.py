@@ -8,16 +8,30 @@ import pytest
 
 from byhand.blocks import build_example
 from byhand.blocks.conv import (
+    BLOCK,
+    BOTTLENECK,
+    KINDS,
+    SHORTCUTS,
     bottleneck_block,
     conv_block,
+    conv_inputs,
+    conv_layers,
+    conv_matrices,
     default_bottleneck,
     default_conv,
+    default_stride,
+    fixed_projection,
     parameter_count,
     random_bottleneck,
     random_conv,
+    read_eps,
     receptive_field,
+    shortcut_options,
+    variant_block,
+    variant_example,
+    variant_size,
 )
-from byhand.numbers import ByHandError
+from byhand.numbers import ByHandError, fmt
 
 H2 = Fraction(1, 2)
 ID_BN = ([1], [0], [0], [1], 0)  # γ = 1, β = 0, μ = 0, σ² = 1, ε = 0: BN is the identity
@@ -348,3 +362,223 @@ def test_error_points_at_the_cell():
     with pytest.raises(ByHandError) as e:
         conv_block(**_bad(x=[[[1, 2, 0], [0, "", 3], [2, 0, 1]]]))
     assert (e.value.matrix, e.value.row, e.value.col) == ("x, channel 1", 2, 2)
+
+
+# ---------------------------------------------------------------- the number type, decided up front
+
+def test_steps_before_the_switch_to_decimals_keep_the_given_weights_exact():
+    kw = worked_basic()
+    kw["w1"] = [[[[0, Fraction(1, 3), 0], [1, 0, 1], [0, 1, 0]]]]  # a third: no float holds it exactly
+    kw["bn1"] = ([1], [0], [3], [2], 0)  # √2: decimals from BN1 on
+    wt = conv_block(**kw)
+    conv1 = wt.step("Y1")
+    assert conv1.exact and not wt.step("BN1").exact
+    # W1 is used by convolution 1, before the switch: the given W1 and the step's W1 are both exactly 1/3
+    assert wt.inputs["W1"][0, 1] == Fraction(1, 3) and type(wt.inputs["W1"][0, 1]) is Fraction
+    np.testing.assert_array_equal(conv1.left.parts[0].values, wt.inputs["W1"])
+    # W2 is first used when BN2 is folded into it, after the switch: decimals there and in the inputs
+    assert wt.inputs["W2"].dtype == float
+    np.testing.assert_array_equal(wt.step("W2′").right.parts[0].values, wt.inputs["W2"])
+    assert wt.step("BN2").note == "Decimals, as from batch norm 1 on (see its note)."
+
+
+def test_kind_means_basic_or_bottleneck_and_the_block_is_the_registrys_name():
+    assert KINDS == ("basic", "bottleneck") and SHORTCUTS == ("identity", "zero_pad", "projection")
+    wt = conv_block(**default_conv())
+    assert (wt.block, wt.params["kind"]) == ("conv", "basic") and variant_block("basic") is BLOCK
+    wt = bottleneck_block(**default_bottleneck())
+    assert (wt.block, wt.params["kind"]) == ("bottleneck", "bottleneck")
+    assert variant_block("bottleneck") is BOTTLENECK
+    with pytest.raises(ByHandError, match="kind must be one of 'basic', 'bottleneck', not 'conv'"):
+        variant_block("conv")
+
+
+# ---------------------------------------------------------------- a variant as the page's matrices
+
+def to_rows(m) -> list[list[str]]:
+    """A matrix as rows of text, as typed in the page's editors (``-1/2``, ``1/4``)."""
+    return [[fmt(v, 12, minus="-") for v in row] for row in m]
+
+
+def test_layers_and_default_stride():
+    assert conv_layers("basic", "identity") == ("1", "2")
+    assert conv_layers("bottleneck", "projection") == ("1", "2", "3", "s")
+    assert [default_stride(s) for s in SHORTCUTS] == [1, 2, 2]
+    with pytest.raises(ByHandError, match="shortcut must be one of"):
+        conv_layers("basic", "pad")
+
+
+def test_variant_size_is_the_registrys_size_with_the_default_examples_size():
+    for kind, bt in (("basic", BLOCK), ("bottleneck", BOTTLENECK)):
+        for shortcut in SHORTCUTS:
+            size, registry = variant_size(kind, shortcut), bt.size("size")
+            assert (size.name, size.label, size.url, size.low, size.high) == (
+                registry.name, registry.label, registry.url, registry.low, registry.high)
+            assert (size.low, size.high, size.url) == (2, 8, "n")
+    # the downsampling default example is 6×6 (stride 2 gives 3×3); every other default is 4×4
+    assert [variant_size("basic", s).default for s in SHORTCUTS] == [6 if s != "identity" else 4
+                                                                     for s in SHORTCUTS]
+    assert {variant_size("bottleneck", s).default for s in SHORTCUTS} == {4}
+
+
+def test_variant_examples():
+    assert variant_example("basic", "identity") == default_conv()
+    assert variant_example("basic", "zero_pad") == default_conv("zero_pad")
+    assert variant_example("bottleneck", "identity", channels=2) == default_bottleneck()
+    # not the default: seed 0 at the default size, stride 2 for options A and B
+    assert variant_example("basic", "identity", channels=2) == random_conv(0, 2, 4, 1, "identity")
+    assert variant_example("bottleneck", "zero_pad", 2) == random_bottleneck(0, 2, 4, 2, "zero_pad")
+    assert variant_example("basic", "projection", 1, seed=7, size=5) == random_conv(7, 1, 5, 2, "projection")
+    assert np.shape(variant_example("basic", "identity", 2, seed=1, size=8)["x"]) == (2, 8, 8)
+    for size in (1, 9, 2.5):
+        with pytest.raises(ByHandError, match=r"Image size \(H = W\) must be a whole number from 2 to 8"):
+            variant_example("basic", "identity", size=size)
+
+
+def test_matrices_of_the_downsampling_example_with_projection():
+    m = conv_matrices(default_conv("projection"))
+    assert list(m) == ["x1", "w1_1", "w1_2", "bn1", "w2_1", "w2_2", "bn2", "ws", "bns"]
+    assert m["x1"].shape == (6, 6)
+    np.testing.assert_array_equal(m["x1"][0], [1, 0, 2, 1, 0, 1])
+    np.testing.assert_array_equal(m["w1_2"], [[1, 0, -1], [0, 1, 0], [-1, 0, 1]])
+    np.testing.assert_array_equal(m["bn1"], [[1, 0, 3, 1], [1, 1, 0, 4]])  # rows: channels; γ, β, μ, σ²
+    # kernel 1 of convolution 2 has 2 input channels, stacked: rows 1–3 channel 1, rows 4–6 channel 2
+    np.testing.assert_array_equal(m["w2_1"], [[0, 0, 0], [0, 1, 0], [0, 0, 0],
+                                              [0, 1, 0], [0, 0, 0], [0, -1, 0]])
+    np.testing.assert_array_equal(m["ws"], [[1], [-1]])  # 1×1 kernels: output × input channels
+    np.testing.assert_array_equal(m["bns"], [[1, 0, 0, 1], [H2, 1, 1, H2 / 2]])
+
+
+def test_matrices_of_the_bottleneck():
+    m = conv_matrices(default_bottleneck())
+    assert list(m) == ["x1", "x2", "w1", "bn1", "w2_1", "bn2", "w3", "bn3"]
+    np.testing.assert_array_equal(m["w1"], [[1, 1]])  # 1 output channel × 2 input channels
+    np.testing.assert_array_equal(m["w3"], [[1], [-1]])
+    np.testing.assert_array_equal(m["x2"][1], [1, 0, 2, 0])
+
+
+def test_inputs_read_the_page_matrices_back():
+    kw = conv_inputs({"x1": [["1", "-2"], ["1/2", "0"]], "x2": [["0", "1"], ["1", "0"]],
+                      "w1_1": [["0", "0", "0"], ["0", "1", "0"], ["0", "0", "0"],
+                               ["0", "0", "0"], ["0", "2", "0"], ["0", "0", "0"]],
+                      "bn1": [["1", "0", "0", "1"]],
+                      "w2_1": [["0", "0", "0"], ["0", "3", "0"], ["0", "0", "0"]],
+                      "w2_2": [["0", "0", "0"], ["0", "-1", "0"], ["0", "0", "0"]],
+                      "bn2": [["1", "0", "0", "1"], ["2", "1", "0", "4"]],
+                      "ws": [["1", "0"], ["0", "1"]], "bns": [["1", "0", "0", "1"], ["1", "0", "0", "1"]]},
+                     "basic", "projection", 1, Fraction(1, 4))
+    assert np.shape(kw["x"]) == (2, 2, 2) and kw["x"][0, 1, 0] == H2
+    assert np.shape(kw["w1"]) == (1, 2, 3, 3) and (kw["w1"][0, 0, 1, 1], kw["w1"][0, 1, 1, 1]) == (1, 2)
+    assert np.shape(kw["w2"]) == (2, 1, 3, 3) and (kw["w2"][0, 0, 1, 1], kw["w2"][1, 0, 1, 1]) == (3, -1)
+    assert np.shape(kw["ws"]) == (2, 2, 1, 1)
+    assert [list(v) for v in kw["bn2"][:4]] == [[1, 2], [0, 1], [0, 0], [1, 4]]
+    assert kw["bn2"][4] == Fraction(1, 4)
+    assert (kw["stride"], kw["shortcut"]) == (1, "projection")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shortcut", SHORTCUTS)
+@pytest.mark.parametrize("channels, seed", [(1, None), (2, None), (2, 3)])
+def test_round_trip_matrices_inputs_matrices(kind, shortcut, channels, seed):
+    kw = variant_example(kind, shortcut, channels, seed)
+    mats = conv_matrices(kw)
+    rows = {name: to_rows(m) for name, m in mats.items()}  # as the page's editors hold them
+    back = conv_inputs(rows, kind, shortcut, kw["stride"], 0)
+    again = conv_matrices(back)
+    assert list(again) == list(mats)
+    for name in mats:
+        np.testing.assert_array_equal(again[name], mats[name])
+    for name in ("x", "w1", "w2"):
+        np.testing.assert_array_equal(back[name], np.array(kw[name], dtype=object))
+    build = variant_block(kind).build
+    np.testing.assert_array_equal(build(**back).output, build(**kw).output)
+
+
+def _worked_rows() -> dict:
+    """The worked example as the page's editors hold it: rows of text."""
+    return {name: to_rows(m) for name, m in conv_matrices(worked_basic()).items()}
+
+
+@pytest.mark.parametrize("change, match, where", [
+    ({"x1": [["1", "2", "0"], ["0", "abc", "3"], ["2", "0", "1"]]},
+     "x1, row 2, column 2: 'abc' is not a number", "x1"),
+    ({"bn2": None}, "bn2 is missing: batch norm 2 needs one row per channel", "bn2"),
+    ({"x1": None}, "x1 is missing: the image needs its first channel", "x1"),
+    ({"w2_1": None}, "w2_1 is missing: give w2_1, w2_2 …", "w2_1"),
+    ({"x2": [["1", "2"], ["3", "4"]]},
+     "x2 is 2×2 but x1 is 3×3: every channel of the image has the same size", "x2"),
+    ({"w1_1": [["0", "1", "0"], ["1", "0", "1"]]}, "w1_1 is 2×3: it stacks one 3×3 kernel per input channel, "
+     "so its number of rows must be a multiple of 3", "w1_1"),
+    ({"w1_2": [["1"]]}, "w1_2 is 1×1 but w1_1 is 3×3: every kernel of convolution 1 has the same shape",
+     "w1_2"),
+    ({"bn1": [["1", "0", "3"]]}, r"bn1 must have 4 columns \(γ, β, μ, σ²\), not 3", "bn1"),
+    ({"ws": [["1"]]}, "ws is not a matrix of the basic block with the identity shortcut", "ws"),
+])
+def test_inputs_name_the_bad_matrix(change, match, where):
+    rows = _worked_rows()
+    for name, value in change.items():
+        if value is None:
+            del rows[name]
+        else:
+            rows[name] = value
+    with pytest.raises(ByHandError, match=match) as e:
+        conv_inputs(rows, "basic", "identity", 1, 0)
+    assert e.value.matrix == where
+
+
+def test_inputs_with_an_unknown_kind_or_shortcut():
+    with pytest.raises(ByHandError, match="kind must be one of"):
+        conv_inputs(_worked_rows(), "wide", "identity")
+    with pytest.raises(ByHandError, match="shortcut must be one of"):
+        conv_inputs(_worked_rows(), "basic", "option C")
+
+
+def test_read_eps():
+    assert read_eps("0") == 0 and read_eps("1/4") == H2 / 2 and read_eps("1e-5") == Fraction(1, 100000)
+    for text, problem in (("abc", "not a number"), ("-1", "negative: ε must be 0 or more"), ("", "empty"),
+                          ("inf", "not finite")):
+        with pytest.raises(ByHandError) as e:
+            read_eps(text)
+        assert str(e.value) == f"ε: {text!r} is {problem}; type a number such as 0 or 1e-5."
+        assert e.value.matrix == "eps"
+
+
+# ---------------------------------------------------------------- option A vs option B
+
+def test_fixed_projection():
+    ws, bns = fixed_projection(1, 2)
+    assert ws == [[[[1]]], [[[1]]]] and bns == ([1, 1], [0, 0], [0, 0], [1, 1], 0)
+    ws, _ = fixed_projection(2, 4)
+    np.testing.assert_array_equal(np.array(ws)[:, :, 0, 0], [[1, -1], [-1, 1], [1, -1], [-1, 1]])
+
+
+def test_shortcut_options_on_the_example_without_a_projection():
+    kw = default_conv("zero_pad")
+    o = shortcut_options(kw, "basic")
+    assert not o.own_projection and (o.c_in, o.c_out, o.zero_channels) == (1, 2, 1)
+    # option B: 2·1·1·1 weights (both +1) and γ, β of 2 channels
+    assert (o.projection_weights, o.projection_bn, o.parameters) == (2, 4, 6)
+    np.testing.assert_array_equal(o.a.output, conv_block(**kw).output)
+    ws, bns = fixed_projection(1, 2)
+    b = conv_block(**{**kw, "shortcut": "projection", "ws": ws, "bns": bns})
+    np.testing.assert_array_equal(o.b.output, b.output)
+
+
+def test_shortcut_options_on_the_example_with_its_projection():
+    kw = default_conv("projection")
+    o = shortcut_options(kw, "basic")
+    assert o.own_projection and o.parameters == 6
+    np.testing.assert_array_equal(o.b.output, conv_block(**kw).output)
+    o = shortcut_options(default_bottleneck(), "bottleneck")
+    assert (o.c_in, o.c_out, o.zero_channels, o.parameters) == (2, 2, 0, 8)  # 2·2 weights + γ, β of 2
+
+
+def test_shortcut_options_need_as_many_output_channels():
+    kw = random_conv(0, 2, 4, 1, "identity")
+    kw["w1"] = np.asarray(kw["w1"])[:1]
+    kw["bn1"] = tuple(np.asarray(v)[:1] for v in kw["bn1"][:4]) + (0,)
+    kw["w2"] = np.asarray(kw["w2"])[:1, :1]
+    kw["bn2"] = kw["bn1"]
+    with pytest.raises(ByHandError, match="option A needs at least as many output channels as input "
+                                          "channels: x has 2, w2 gives 1"):
+        shortcut_options(kw, "basic")

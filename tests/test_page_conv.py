@@ -16,7 +16,9 @@ from apptest_helpers import edit, errors
 from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/conv_block.py"
+from byhand.blocks.conv import BLOCK
+
+PAGE = "app_pages/conv_block.py"
 NS = "conv.basic.identity.1"  # the basic block, identity shortcut, one input channel
 WORKED = {
     "x1": [["1", "2", "0"], ["0", "1", "3"], ["2", "0", "1"]],
@@ -214,3 +216,23 @@ def test_picking_a_product_cell_shows_its_receptive_field():
     assert any("Pixel (2, 2) of Y1 (column 6) depends on these **9** pixels" in m.value for m in at.markdown)
     at.selectbox(key=f"{NS}.col.2").set_value(1).run()  # pixel (1, 1): the patch is cut by the padding
     assert any("Pixel (1, 1) of Y1 (column 1) depends on these **4** pixels" in m.value for m in at.markdown)
+
+
+# ---------------------------------------------------------------- sizes: the registry's limits
+
+def test_image_size_limits_come_from_the_registry():
+    size = BLOCK.size("size")  # 2 to 8
+    at = open_page()
+    assert at.number_input(key=f"{NS}.size.size").help.startswith(f"From {size.low} to {size.high}.")
+    at.number_input(key=f"{NS}.size.size").set_value(size.high + 1).run()
+    assert f"Image size (H = W) must be a whole number from {size.low} to {size.high}, not 9" in errors(at)
+    at.number_input(key=f"{NS}.size.size").set_value(size.high).run()
+    assert not at.error
+    assert "x 1×8×8 → Y1 1×8×8" in " ".join(m.value for m in at.markdown if "shapes:" in m.value)
+
+
+def test_link_with_the_largest_image_size():
+    size = BLOCK.size("size")
+    at = open_link({size.url: str(size.high), "seed": "3"})  # ?n=8&seed=3
+    assert not at.warning
+    assert "x 1×8×8" in " ".join(m.value for m in at.markdown if "shapes:" in m.value)

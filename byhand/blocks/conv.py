@@ -25,13 +25,13 @@ Conventions (the by-hand layout of DESIGN.md, applied to images):
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
 
 from ..checks import value_range, whole_number
-from ..numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, tidy
+from ..numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, parse_number, tidy
 from ..ops import NONE, RELU
 from ..reference import tensor
 from ..stacked import Part, hstack, identity, ones, part, vstack
@@ -39,10 +39,14 @@ from ..walkthrough import Step, Walkthrough, given_step, multiply_step
 from . import BlockType, Input, Page, Size
 
 __all__ = ["conv_block", "bottleneck_block", "default_conv", "default_bottleneck", "random_conv",
-           "random_bottleneck", "receptive_field", "parameter_count",
-           "SHORTCUTS", "MAX_CHANNELS", "MAX_SIDE", "MAX_CELLS"]
+           "random_bottleneck", "receptive_field", "parameter_count", "torch_conv",
+           "variant_block", "conv_layers", "default_stride", "variant_size", "variant_example",
+           "conv_matrices", "conv_inputs", "read_eps", "fixed_projection", "ShortcutOptions",
+           "shortcut_options", "KINDS", "SHORTCUTS", "MAX_CHANNELS", "MAX_SIDE", "MAX_CELLS", "BLOCK",
+           "BOTTLENECK"]
 
-SHORTCUTS = ("identity", "zero_pad", "projection")
+KINDS = ("basic", "bottleneck")  # the basic block (3×3, 3×3) and the bottleneck (1×1, 3×3, 1×1)
+SHORTCUTS = ("identity", "zero_pad", "projection")  # x itself, option A (zero padding), option B (1×1 conv)
 MAX_CHANNELS = 64  # largest number of channels of any map
 MAX_SIDE = 64  # largest height or width of the input image
 MAX_KERNEL = 7  # largest kernel size
@@ -228,21 +232,71 @@ def _pad_map(m: np.ndarray, c: int, h: int, w: int, p: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- the walkthrough builder
 
-class _Work:
-    """The steps so far, the number type, and the (C, H, W) shape of every map."""
+def _values(m: np.ndarray, exact: bool) -> np.ndarray:
+    """``m`` in the number type of a step: as it is when the step is exact, else as floats."""
+    return m if exact or m.dtype != object else np.asarray(m, dtype=float)
 
-    def __init__(self, x: np.ndarray, exact: bool):
-        self.exact = exact
+
+@dataclass(frozen=True)
+class _Scale:
+    """One batch norm's scale ``s = γ/√(σ² + ε)``, worked out before any step is built.
+
+    ``exact`` is the number type of this batch norm's step and of every step after it (until the
+    next batch norm): exact while every root so far is a fraction; ``note`` says why.
+    """
+
+    s: np.ndarray
+    exact: bool
+    note: str
+
+
+def _scales(convs: list[_Conv], exact: bool) -> dict[str, _Scale]:
+    """Every batch norm's scale, in the order the steps meet them; ``exact``: are the inputs exact.
+
+    The numbers stay exact up to the first batch norm whose √(σ² + ε) is not a fraction (or
+    whose ε is a decimal), and are decimals from that batch norm on.
+    """
+    out: dict[str, _Scale] = {}
+    since = None  # the batch norm where the numbers became decimals
+    for cv in convs:
+        g, _, _, var, eps = cv.bn
+        roots = [_exact_sqrt(v + eps) for v in var[:, 0]] if exact else [None]
+        if exact and all(r is not None for r in roots):
+            s = tidy(np.array([gi / r for gi, r in zip(g[:, 0], roots)], dtype=object))
+            out[cv.index] = _Scale(s, True, "Exact: √(σ² + ε) = " + ", ".join(fmt(r) for r in roots)
+                                   + " are fractions.")
+            continue
+        s = np.asarray(g[:, 0], dtype=float) / np.sqrt(np.asarray(var[:, 0], dtype=float) + float(eps))
+        if exact and isinstance(eps, float):
+            note = f"ε = {eps:g} is a decimal, so √(σ² + ε) is too: decimals from here on."
+        elif exact:
+            bad = next(i for i, r in enumerate(roots) if r is None)
+            note = (f"√(σ² + ε) = √{fmt(var[bad, 0] + eps)} for channel {bad + 1} is not a fraction: "
+                    "decimals from here on.")
+        elif since is not None:
+            note = f"Decimals, as from batch norm {since} on (see its note)."
+        else:
+            note = "Decimals: the inputs are not all whole numbers or fractions."
+        if exact:
+            since = cv.index
+        exact = False
+        out[cv.index] = _Scale(s, False, note)
+    return out
+
+
+class _Work:
+    """The steps so far and the (C, H, W) shape of every map.
+
+    It holds no number type: every method is told whether its step is exact (see ``_scales``).
+    """
+
+    def __init__(self, x: np.ndarray):
         self.steps: list[Step] = []
         self.maps: dict[str, tuple[int, int, int]] = {}
         self.mats: dict[str, np.ndarray] = {}
-        self.convs: list[dict] = []
         self.pads: dict[str, tuple[str, int]] = {}
         c, h, w = x.shape
         self.add_map("x", x.reshape(c, h * w), (c, h, w))
-
-    def val(self, m: np.ndarray) -> np.ndarray:
-        return m if self.exact or m.dtype != object else np.asarray(m, dtype=float)
 
     def add_map(self, name: str, m: np.ndarray, shape: tuple[int, int, int]) -> None:
         self.mats[name] = m
@@ -256,10 +310,7 @@ class _Work:
             self.mats[step.name] = step.result
         return step
 
-    def number_note(self) -> str:
-        return "Exact: fractions throughout." if self.exact else ""
-
-    def padded(self, src: str, pad: int) -> str:
+    def padded(self, src: str, pad: int, exact: bool) -> str:
         """The name of ``src`` with a border of ``pad`` zeros, adding the padding step if needed."""
         if pad == 0:
             return src
@@ -267,7 +318,7 @@ class _Work:
         if name in self.mats:
             return name
         c, h, w = self.maps[src]
-        m = _pad_map(self.val(self.mats[src]), c, h, w, pad)
+        m = _pad_map(_values(self.mats[src], exact), c, h, w, pad)
         self.pads[name] = (src, pad)
         self.add(given_step(f"Pad {src} with zeros",
                       f"Put a border of {pad} zero{'s' if pad > 1 else ''} around each channel of "
@@ -277,10 +328,10 @@ class _Work:
                  (c, h + 2 * pad, w + 2 * pad))
         return name
 
-    def im2col_part(self, src: str, k: int, stride: int, ho: int, wo: int, role: str) -> Part:
+    def im2col_part(self, src: str, k: int, stride: int, ho: int, wo: int, role: str, exact: bool) -> Part:
         """im2col of map ``src`` (already padded) as a part whose cells copy ``src``'s cells."""
         c, h, w = self.maps[src]
-        m = self.val(self.mats[src])
+        m = _values(self.mats[src], exact)
         base = src.removesuffix("_pad")
         if k == 1 and stride == 1:
             return part(base, m, role, src)
@@ -288,13 +339,13 @@ class _Work:
         label = f"{base}[::{stride}, ::{stride}]" if k == 1 else f"im2col({base})"
         return part(label, tidy(_gather(m, cells)), role, src, cells)
 
-    def conv(self, cv: _Conv, src: str, out: str, title: str) -> tuple[int, int, int]:
+    def conv(self, cv: _Conv, src: str, out: str, title: str, exact: bool) -> tuple[int, int, int]:
         """The convolution ``W·im2col(src)`` as one multiply; returns the output map's shape."""
         c, h, w = self.maps[src]
         ho, wo = cv.out_size(h, w, src)
-        padded = self.padded(src, cv.pad)
-        cols = self.im2col_part(padded, cv.k, cv.stride, ho, wo, "input" if src == "x" else "computed")
-        W = part(f"W{cv.index}", self.val(cv.K), "weight")
+        padded = self.padded(src, cv.pad, exact)
+        cols = self.im2col_part(padded, cv.k, cv.stride, ho, wo, "input" if src == "x" else "computed", exact)
+        W = part(f"W{cv.index}", _values(cv.K, exact), "weight")
         kk = f"{cv.k}×{cv.k}"
         caption = (
             f"A {kk} convolution (stride {cv.stride}, padding {cv.pad}) as one multiply: each column "
@@ -308,47 +359,28 @@ class _Work:
                        f"{_shape((cv.c_out, ho, wo))}.")
         self.add(multiply_step(title, caption, out, hstack(W), vstack(cols),
                                f"W{cv.index}·{cols.name}", NONE), (cv.c_out, ho, wo))
-        self.convs.append({"weights": f"W{cv.index}", "input": src, "output": out, "kernel": cv.k,
-                           "stride": cv.stride, "padding": cv.pad})
         return cv.c_out, ho, wo
 
-    def bn_matrix(self, cv: _Conv, name: str, extra: np.ndarray | None = None,
+    def bn_matrix(self, cv: _Conv, name: str, scale: _Scale, extra: np.ndarray | None = None,
                   extra_caption: str = "") -> np.ndarray:
-        """The step giving ``[diag(s) | t]`` for ``cv``'s batch norm (exact when it can be)."""
-        g, b, mu, var, eps = cv.bn
-        roots = [_exact_sqrt(v + eps) for v in var[:, 0]] if self.exact else [None]
-        was_exact = self.exact
-        if self.exact and all(r is not None for r in roots):
-            s = np.array([gi / r for gi, r in zip(g[:, 0], roots)], dtype=object)
-            note = ("Exact: √(σ² + ε) = " + ", ".join(fmt(r) for r in roots) + " are fractions.")
-        else:
-            s = np.asarray(g[:, 0], dtype=float) / np.sqrt(np.asarray(var[:, 0], dtype=float) + float(eps))
-            if was_exact and isinstance(eps, float):
-                note = f"ε = {eps:g} is a decimal, so √(σ² + ε) is too: decimals from here on."
-                self.exact = False
-            elif was_exact:
-                bad = next(i for i, r in enumerate(roots) if r is None)
-                note = (f"√(σ² + ε) = √{fmt(var[bad, 0] + eps)} for channel {bad + 1} is not a fraction: "
-                        "decimals from here on.")
-                self.exact = False
-            else:
-                note = "Decimals: the inputs are not all whole numbers or fractions."
-        s = tidy(s) if self.exact else s
-        t = self.val(b[:, 0]) - self.val(mu[:, 0]) * s
+        """The step giving ``[diag(s) | t]`` for ``cv``'s batch norm, in the number type ``scale`` says."""
+        _, b, mu, _, eps = cv.bn
+        exact, s = scale.exact, scale.s
+        t = _values(b[:, 0], exact) - _values(mu[:, 0], exact) * s
         c = len(s)
-        M = np.zeros((c, c + 1), dtype=object if self.exact else float)
+        M = np.zeros((c, c + 1), dtype=object if exact else float)
         M[np.arange(c), np.arange(c)] = s
         M[:, c] = t
         if extra is not None:
-            M = np.concatenate([M, self.val(extra).reshape(c, 1) + M[:, c:]], axis=1)
-        M = tidy(M) if self.exact else M.astype(float)
+            M = np.concatenate([M, _values(extra, exact).reshape(c, 1) + M[:, c:]], axis=1)
+        M = tidy(M) if exact else M.astype(float)
         i = cv.index
         self.add(given_step(
             f"Batch norm {i} as a scale and a shift",
             f"In eval mode BN{i} is γ·(y − μ)/√(σ² + ε) + β = s{i}·y + t{i} for each channel, with "
             f"s{i} = γ/√(σ² + ε) and t{i} = β − μ·s{i} (ε = {fmt(eps)}). As a matrix: "
             f"{name} = [diag(s{i}) | t{i}], so that {name}·[y; 1] = s{i}·y + t{i}." + extra_caption,
-            name, M, note=note))
+            name, M, note=scale.note))
         return M
 
     def bn_parts(self, name: str, index: str) -> tuple[Part, Part]:
@@ -359,25 +391,25 @@ class _Work:
         return (part(f"diag(s{index})", M[:, :c], "weight", name),
                 part(f"t{index}", M[:, c:c + 1], "bias", name, t_cells))
 
-    def bn_relu(self, cv: _Conv, src: str, out: str) -> None:
+    def bn_relu(self, cv: _Conv, src: str, out: str, scale: _Scale) -> None:
         """``ReLU([diag(s) | t]·[Y; 1])``: batch norm then ReLU."""
         i = cv.index
-        self.bn_matrix(cv, f"BN{i}")
+        self.bn_matrix(cv, f"BN{i}", scale)
         D, t = self.bn_parts(f"BN{i}", i)
-        Y = part(src, self.val(self.mats[src]), "computed")
+        Y = part(src, _values(self.mats[src], scale.exact), "computed")
         n = Y.shape[1]
         step = multiply_step(
             f"Batch norm {i} and ReLU",
             f"[diag(s{i}) | t{i}]·[{src}; 1] scales each channel (row) of {src} by s{i} and adds t{i}; "
             f"then ReLU sets every negative cell to 0. Shapes stay {_shape(self.maps[src])}.",
-            out, hstack(D, t), vstack(Y, ones(n, self.exact)), f"BN{i}({src})", RELU)
+            out, hstack(D, t), vstack(Y, ones(n, scale.exact)), f"BN{i}({src})", RELU)
         self.add(replace(step, note=self.steps[-1].note), self.maps[src])
 
-    def fold(self, cv: _Conv, bn_name: str) -> Part:
+    def fold(self, cv: _Conv, bn_name: str, exact: bool) -> Part:
         """``W′ = diag(s)·W``: the batch norm folded into the kernels (a multiply)."""
         i = cv.index
         D, _ = self.bn_parts(bn_name, i)
-        W = part(f"W{i}", self.val(cv.K), "weight")
+        W = part(f"W{i}", _values(cv.K, exact), "weight")
         self.add(multiply_step(
             f"Fold batch norm {i} into W{i}",
             f"BN{i}(W{i}·m) = diag(s{i})·W{i}·m + t{i}, so scale each kernel (row of W{i}) by its "
@@ -385,7 +417,8 @@ class _Work:
             "the next multiply.", f"W{i}′", hstack(D), vstack(W), f"diag(s{i})·W{i}", NONE))
         return part(f"W{i}′", self.steps[-1].result, "weight")
 
-    def output(self, last: _Conv, src: str, stride: int, shortcut: str, proj: _Conv | None) -> None:
+    def output(self, last: _Conv, src: str, stride: int, shortcut: str, proj: _Conv | None,
+               scales: dict[str, _Scale]) -> None:
         """Fold the last BN, then ``ReLU([W′ | S | t]·[im2col(src); x; 1])`` with the shortcut S."""
         i = last.index
         c, h, w = self.maps["x"]
@@ -408,26 +441,28 @@ class _Work:
                 f"the zero-padding shortcut appends zero channels to x ({c} channels), so the block "
                 f"needs at least {c} output channels, not {cout}.", "shortcut")
         bn = f"BN{i}"
-        self.bn_matrix(last, bn)
-        Wf = self.fold(last, bn)
+        self.bn_matrix(last, bn, scales[i])
+        Wf = self.fold(last, bn, scales[i].exact)
         _, t = self.bn_parts(bn, i)
+        exact = scales[i].exact
         if shortcut == "projection":
-            self.bn_matrix(proj, "BNs", extra=self.mats[bn][:, -1],
+            exact = scales["s"].exact
+            self.bn_matrix(proj, "BNs", scales["s"], extra=self.mats[bn][:, -1],
                            extra_caption=f" Its last column is t{i} + ts: the two shifts add into one bias.")
-            S = self.fold(proj, "BNs")
+            S = self.fold(proj, "BNs", exact)
             M = self.mats["BNs"]
             t_cells = np.stack([np.arange(cout), np.full(cout, cout + 1)], axis=-1).reshape(cout, 1, 2)
             t = part(f"t{i} + ts", M[:, cout + 1:], "bias", "BNs", t_cells)
-        padded = self.padded(src, last.pad)
-        cols = self.im2col_part(padded, last.k, last.stride, ho, wo, "computed")
-        xs = self.im2col_part("x", 1, stride, sh[0], sh[1], "input")
+        padded = self.padded(src, last.pad, exact)
+        cols = self.im2col_part(padded, last.k, last.stride, ho, wo, "computed", exact)
+        xs = self.im2col_part("x", 1, stride, sh[0], sh[1], "input", exact)
         if shortcut == "identity":
-            S = identity(c, self.exact)
+            S = identity(c, exact)
             what, added = "x", "I·x = x copies the input: the skip connection"
         elif shortcut == "zero_pad":
             E = np.zeros((cout, c), dtype=int)
             E[np.arange(c), np.arange(c)] = 1
-            S = Part("I" if cout == c else "[I; 0]", E.astype(object if self.exact else float), "identity")
+            S = Part("I" if cout == c else "[I; 0]", E.astype(object if exact else float), "identity")
             what = f"pad({xs.name})" if cout > c else xs.name
             keep = f" (one pixel in {stride} along each axis)" if stride > 1 else ""
             first = "channel 1" if c == 1 else f"channels 1–{c}"
@@ -445,7 +480,7 @@ class _Work:
             f"shape as the residual branch ({_shape((cout, ho, wo))}) because an add works cell by cell.")
         self.add(multiply_step(
             f"Convolution {i} plus the shortcut, and ReLU", caption, "out", hstack(Wf, S, t),
-            vstack(cols, xs, ones(ho * wo, self.exact)), f"BN{i}(conv{i}({src})) + {what}", RELU),
+            vstack(cols, xs, ones(ho * wo, exact)), f"BN{i}(conv{i}({src})) + {what}", RELU),
             (cout, ho, wo))
 
 
@@ -484,10 +519,14 @@ def _stats(bn: tuple) -> np.ndarray:
 
 def _walk(kind: str, title: str, X: np.ndarray, layers: list[_Conv], stride: int, shortcut: str,
           proj: _Conv | None, padding) -> Walkthrough:
-    """Build the block's steps: conv → BN → ReLU for all layers but the last, then the add."""
-    everything = [X] + [m for cv in layers + ([proj] if proj else []) for m in (cv.K, *cv.bn[:4])]
-    exact = all(is_exact(m) for m in everything)
-    work = _Work(X if exact else np.asarray(X, dtype=float), exact)
+    """Build the block's steps: conv → BN → ReLU for all layers but the last, then the add.
+
+    ``kind`` is one of ``KINDS``; the walkthrough's block is the registry's name for it.
+    """
+    convs = layers + ([proj] if proj else [])
+    exact = all(is_exact(m) for m in [X] + [m for cv in convs for m in (cv.K, *cv.bn[:4])])
+    scales = _scales(convs, exact)  # the number type of every step, decided here once
+    work = _Work(_values(X, exact))
     c, h, w = X.shape
     work.add(given_step("Given the image",
                   f"x is {_shape(X.shape)}: {c} channel{'s' if c > 1 else ''} of {h}×{w} pixels. By hand "
@@ -495,29 +534,31 @@ def _walk(kind: str, title: str, X: np.ndarray, layers: list[_Conv], stride: int
                   "x", work.mats["x"]))
     src = "x"
     hidden = ["H"] if len(layers) == 2 else [f"H{k + 1}" for k in range(len(layers) - 1)]
+    used_exact = {}  # the number type of the step that uses each layer's weights
     for cv, hname in zip(layers[:-1], hidden):
         kk = f"{cv.k}×{cv.k}"
-        work.conv(cv, src, f"Y{cv.index}", f"Convolution {cv.index}: {kk}, stride {cv.stride}")
-        work.bn_relu(cv, f"Y{cv.index}", hname)
+        used_exact[cv.index] = exact
+        work.conv(cv, src, f"Y{cv.index}", f"Convolution {cv.index}: {kk}, stride {cv.stride}", exact)
+        work.bn_relu(cv, f"Y{cv.index}", hname, scales[cv.index])
+        exact = scales[cv.index].exact
         src = hname
-    work.output(layers[-1], src, stride, shortcut, proj)
+    work.output(layers[-1], src, stride, shortcut, proj, scales)
     inputs = {"x": work.mats["x"]}
-    for cv in layers + ([proj] if proj else []):
-        inputs[f"W{cv.index}"] = work.val(cv.K)
-        inputs[f"bn{cv.index} stats"] = work.val(_stats(cv.bn)) if exact else np.asarray(
-            _stats(cv.bn), dtype=float)
+    for cv in convs:
+        ex = used_exact.get(cv.index, scales[cv.index].exact)  # the last layer and ws: in their fold
+        inputs[f"W{cv.index}"] = _values(cv.K, ex)
+        inputs[f"bn{cv.index} stats"] = _values(_stats(cv.bn), ex)
     out = work.steps[-1].result
     cout, ho, wo = work.maps["out"]
     params = {
         "kind": kind, "stride": stride, "shortcut": shortcut, "padding": padding,
         "maps": dict(work.maps), "pads": dict(work.pads),
-        "eps": {f"bn{cv.index}": cv.bn[4] for cv in layers + ([proj] if proj else [])},
-        "kernels": {f"W{cv.index}": tuple(int(d) for d in cv.w.shape) for cv in layers + (
-            [proj] if proj else [])},
+        "eps": {f"bn{cv.index}": cv.bn[4] for cv in convs},
+        "kernels": {f"W{cv.index}": tuple(int(d) for d in cv.w.shape) for cv in convs},
         "in_shape": (c, h, w), "out_shape": (cout, ho, wo),
         "shortcut_parameters": 0 if proj is None else proj.K.size + 2 * proj.c_out,
     }
-    return Walkthrough(kind, title, inputs, tuple(work.steps), out.reshape(cout, ho, wo),
+    return Walkthrough(variant_block(kind).name, title, inputs, tuple(work.steps), out.reshape(cout, ho, wo),
                        all(s.exact for s in work.steps), params)
 
 
@@ -553,7 +594,7 @@ def conv_block(x, w1, bn1, w2, bn2, stride: int = 1, shortcut: str = "identity",
             if shortcut == "projection" else None)
     names = {"identity": "identity shortcut", "zero_pad": "zero-padding shortcut (option A)",
              "projection": "projection shortcut (option B)"}
-    return _walk("conv", f"Convolutional residual block, {names[shortcut]}", X, [conv1, conv2],
+    return _walk("basic", f"Convolutional residual block, {names[shortcut]}", X, [conv1, conv2],
                  stride, shortcut, proj, padding)
 
 
@@ -762,6 +803,277 @@ def random_bottleneck(seed: int, channels: int = 2, size: int = 4, stride: int =
         kw["bns"] = _random_bn(rng, cout, low, high)
     return kw
 
+# ---------------------------------------------------------------- a variant as the page's matrices
+
+def _kind_name(kind: str) -> str:
+    if kind not in KINDS:
+        raise ByHandError(f"kind must be one of {', '.join(map(repr, KINDS))}, not {kind!r}.", "kind")
+    return kind
+
+
+def variant_block(kind: str) -> BlockType:
+    """The registry's block type of a kind: ``BLOCK`` (``"conv"``) for basic, ``BOTTLENECK`` for bottleneck.
+
+    >>> variant_block("basic").name, variant_block("bottleneck").name
+    ('conv', 'bottleneck')
+    """
+    return BLOCK if _kind_name(kind) == "basic" else BOTTLENECK
+
+
+def conv_layers(kind: str, shortcut: str) -> tuple[str, ...]:
+    """The convolutions' indices in order: 1, 2 (basic) or 1, 2, 3 (bottleneck), then s for option B.
+
+    >>> conv_layers("basic", "projection"), conv_layers("bottleneck", "zero_pad")
+    (('1', '2', 's'), ('1', '2', '3'))
+    """
+    layers = ("1", "2") if _kind_name(kind) == "basic" else ("1", "2", "3")
+    return layers + (("s",) if _shortcut_name(shortcut) == "projection" else ())
+
+
+def default_stride(shortcut: str) -> int:
+    """1 for the identity shortcut (the add needs x's own shape), 2 for options A and B: they downsample.
+
+    >>> default_stride("identity"), default_stride("zero_pad")
+    (1, 2)
+    """
+    return 1 if _shortcut_name(shortcut) == "identity" else 2
+
+
+def _default_example(kind: str, shortcut: str) -> dict:
+    return default_conv(shortcut) if _kind_name(kind) == "basic" else default_bottleneck()
+
+
+def variant_size(kind: str, shortcut: str) -> Size:
+    """The image size of a variant: the registry's size (label, link key, limits) whose default is the
+    size of the variant's default example.
+
+    >>> variant_size("basic", "zero_pad")
+    Size(name='size', label='Image size (H = W)', url='n', default=6, low=2, high=8)
+    """
+    size = variant_block(kind).size("size")
+    return replace(size, default=int(np.shape(_default_example(kind, shortcut)["x"])[-1]))
+
+
+def variant_example(kind: str, shortcut: str, channels: int = 1, seed: int | None = None,
+                    size: int | None = None) -> dict:
+    """Keyword arguments for a variant's block: its default example, or a seeded random one.
+
+    The default example (``default_conv`` / ``default_bottleneck``) is given when there is no seed
+    and the shortcut, the channels and the size (None: ``variant_size``'s default) are the default's;
+    otherwise the example of ``seed`` (0 when None) with ``default_stride(shortcut)``.
+
+    >>> variant_example("basic", "projection") == default_conv("projection")
+    True
+    >>> kw = variant_example("bottleneck", "projection", 1, seed=3, size=5)
+    >>> np.shape(kw["x"]), np.shape(kw["ws"]), kw["stride"]
+    ((1, 5, 5), (2, 1, 1, 1), 2)
+    """
+    sz = variant_size(kind, shortcut)
+    size = sz.default if size is None else whole_number(sz.label, size, sz.low, sz.high)
+    default = _default_example(kind, shortcut)
+    if (seed is None and default["shortcut"] == shortcut and size == sz.default
+            and channels == np.shape(default["x"])[0]):
+        return default
+    seed, stride = 0 if seed is None else seed, default_stride(shortcut)
+    if kind == "basic":
+        return random_conv(seed, channels, size, stride, shortcut)
+    return random_bottleneck(seed, channels, size, stride, shortcut)
+
+
+def conv_matrices(kw: dict) -> dict[str, np.ndarray]:
+    """A block's keyword arguments as the 2-D matrices the page edits (``conv_inputs`` reads them back).
+
+    - ``x1``, ``x2`` …: the image's channels, H × W each;
+    - ``w1_1``, ``w1_2`` …: kernel 1, 2 … of a k×k convolution (k > 1), its input channels stacked
+      (C_in·k × k: rows 1 to k are channel 1, …); ``w1`` alone for a 1×1 convolution, C_out × C_in;
+    - ``bn1`` …: one row per channel, columns γ, β, μ, σ² (ε is one number, not a matrix).
+
+    >>> m = conv_matrices(default_conv())
+    >>> list(m), m["w2_1"].tolist(), m["bn2"].tolist()
+    (['x1', 'w1_1', 'bn1', 'w2_1', 'bn2'], [[1, 0, -1], [0, 1, 0], [-1, 0, 1]], [[2, 1, 0, 4]])
+    >>> list(conv_matrices(default_bottleneck()))[:4]
+    ['x1', 'x2', 'w1', 'bn1']
+    """
+    x = _tensor("x", kw["x"], ("channel", "row", "column"))
+    out = {f"x{c + 1}": x[c] for c in range(x.shape[0])}
+    for i in ("1", "2", "3", "s"):
+        if kw.get(f"w{i}") is None:
+            continue
+        w = _tensor(f"w{i}", kw[f"w{i}"], ("out channel", "in channel", "row", "column"))
+        if w.shape[-1] == 1:
+            out[f"w{i}"] = w[:, :, 0, 0]
+        else:
+            for o in range(w.shape[0]):
+                out[f"w{i}_{o + 1}"] = w[o].reshape(-1, w.shape[-1])
+        bn = kw.get(f"bn{i}")
+        if not isinstance(bn, (tuple, list)) or len(bn) < 4:
+            raise ByHandError(f"bn{i} must be a tuple (gamma, beta, running_mean, running_var, eps).",
+                              f"bn{i}")
+        stats = [list(np.ravel(np.asarray(v, dtype=object))) for v in bn[:4]]
+        out[f"bn{i}"] = np.array(stats, dtype=object).T
+    return out
+
+
+def conv_inputs(matrices: dict, kind: str, shortcut: str, stride: int = 1, eps=0) -> dict:
+    """The page's matrices (``conv_matrices``' names; rows of text or arrays) as keyword arguments for
+    the kind's block, every batch norm with ``eps``.
+
+    A bad cell, a missing or unknown matrix, or a kernel matrix of the wrong shape raises ByHandError
+    naming the matrix (and the cell); the block itself checks that the shapes fit each other.
+
+    >>> kw = conv_inputs(conv_matrices(default_conv()), "basic", "identity")
+    >>> np.shape(kw["x"]), np.shape(kw["w1"]), kw["bn2"][3].tolist(), kw["bn2"][4]
+    ((1, 4, 4), (1, 1, 3, 3), [4], 0)
+    >>> conv_inputs({"x1": [["1", "2"], ["0", "x"]]}, "basic", "identity")
+    Traceback (most recent call last):
+    ...
+    byhand.numbers.ByHandError: x1, row 2, column 2: 'x' is not a number; type a number such as 2, -1 or 1/3.
+    """
+    layers = conv_layers(kind, shortcut)
+    mats = {name: as_matrix(str(name), rows, max_dim=None) for name, rows in matrices.items()}
+    used: set[str] = set()
+
+    def take(name: str, what: str) -> np.ndarray:
+        if name not in mats:
+            raise ByHandError(f"{name} is missing: {what}.", name)
+        used.add(name)
+        return mats[name]
+
+    x1 = take("x1", "the image needs its first channel, x1")
+    channels = [x1]
+    while f"x{len(channels) + 1}" in mats:
+        name = f"x{len(channels) + 1}"
+        m = take(name, "")
+        if m.shape != x1.shape:
+            raise ByHandError(f"{name} is {_shape(m.shape)} but x1 is {_shape(x1.shape)}: every channel of "
+                              "the image has the same size.", name)
+        channels.append(m)
+    kw: dict = {"x": np.stack(channels), "stride": stride, "shortcut": shortcut}
+    for i in layers:
+        if f"w{i}" in mats:  # 1×1 kernels: output channels × input channels
+            kw[f"w{i}"] = take(f"w{i}", "")[:, :, None, None]
+        else:
+            first = take(f"w{i}_1", f"give w{i}_1, w{i}_2 … (one kernel per output channel, its input "
+                                    f"channels stacked) or w{i} (1×1 kernels: output × input channels)")
+            kernels, k = [], first.shape[1]
+            while f"w{i}_{len(kernels) + 1}" in mats:
+                name = f"w{i}_{len(kernels) + 1}"
+                m = take(name, "")
+                if m.shape != first.shape:
+                    raise ByHandError(f"{name} is {_shape(m.shape)} but w{i}_1 is {_shape(first.shape)}: "
+                                      f"every kernel of convolution {i} has the same shape.", name)
+                if m.shape[0] % k:
+                    raise ByHandError(f"{name} is {_shape(m.shape)}: it stacks one {k}×{k} kernel per input "
+                                      f"channel, so its number of rows must be a multiple of {k}.", name)
+                kernels.append(m.reshape(-1, k, k))
+            kw[f"w{i}"] = np.stack(kernels)
+        bn = take(f"bn{i}", f"batch norm {i} needs one row per channel: γ, β, μ, σ²")
+        if bn.shape[1] != 4:
+            raise ByHandError(f"bn{i} must have 4 columns (γ, β, μ, σ²), not {bn.shape[1]}.", f"bn{i}")
+        kw[f"bn{i}"] = tuple(bn[:, j] for j in range(4)) + (eps,)
+    unknown = [name for name in mats if name not in used]
+    if unknown:
+        raise ByHandError(f"{unknown[0]} is not a matrix of the {kind} block with the {shortcut} shortcut: "
+                          f"it has x1, x2 … and, for convolution {', '.join(layers)}, w and bn.", unknown[0])
+    return kw
+
+
+def read_eps(text: str):
+    """ε of every batch norm typed as text: a number ≥ 0, read exactly (``'1e-5'`` is 1/100000).
+
+    >>> read_eps("1/4"), read_eps(" 0 ")
+    (Fraction(1, 4), 0)
+    >>> read_eps("-1")
+    Traceback (most recent call last):
+    ...
+    byhand.numbers.ByHandError: ε: '-1' is negative: ε must be 0 or more; type a number such as 0 or 1e-5.
+    """
+    try:
+        eps = parse_number(str(text))
+        if eps < 0:
+            raise ValueError("negative: ε must be 0 or more")
+        return eps
+    except ValueError as e:
+        raise ByHandError(f"ε: {str(text).strip()!r} is {e}; type a number such as 0 or 1e-5.",
+                          "eps") from None
+
+
+# ---------------------------------------------------------------- option A vs option B
+
+def fixed_projection(c_in: int, c_out: int) -> tuple[list, tuple]:
+    """A small fixed option B for an example that has none: ``(ws, bns)``.
+
+    ``ws`` (c_out, c_in, 1, 1) is +1 where output channel o meets input channel o mod c_in and −1
+    elsewhere; ``bns`` is the identity batch norm (γ 1, β 0, μ 0, σ² 1, ε 0).
+
+    >>> ws, bns = fixed_projection(2, 4)
+    >>> np.array(ws)[:, :, 0, 0].tolist(), bns
+    ([[1, -1], [-1, 1], [1, -1], [-1, 1]], ([1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], 0))
+    """
+    c = whole_number("c_in", c_in, 1, MAX_CHANNELS)
+    n = whole_number("c_out", c_out, 1, MAX_CHANNELS)
+    ws = [[[[1 if o % c == i else -1]] for i in range(c)] for o in range(n)]
+    return ws, _bn([1] * n, [0] * n, [0] * n, [1] * n)
+
+
+@dataclass(frozen=True)
+class ShortcutOptions:
+    """The same block with option A (``a``: zero padding) and option B (``b``: 1×1 projection + BN).
+
+    ``own_projection``: B uses the example's ``ws`` and ``bns`` (else ``fixed_projection``'s).
+    """
+
+    a: Walkthrough
+    b: Walkthrough
+    own_projection: bool
+
+    @property
+    def c_in(self) -> int:
+        return self.a.params["in_shape"][0]
+
+    @property
+    def c_out(self) -> int:
+        return self.a.params["out_shape"][0]
+
+    @property
+    def zero_channels(self) -> int:
+        """The zero channels option A appends to x."""
+        return self.c_out - self.c_in
+
+    @property
+    def projection_weights(self) -> int:
+        """Option B's 1×1 kernels: c_out·c_in·1·1 weights."""
+        return self.c_out * self.c_in
+
+    @property
+    def projection_bn(self) -> int:
+        """Option B's batch norm: γ and β for every output channel."""
+        return 2 * self.c_out
+
+    @property
+    def parameters(self) -> int:
+        """What option B adds to learn (option A adds nothing)."""
+        return parameter_count(self.b)["shortcut"]
+
+
+def shortcut_options(kw: dict, kind: str) -> ShortcutOptions:
+    """The block of ``kw`` (a ``kind`` block) with option A and with option B, on the same weights.
+
+    >>> o = shortcut_options(default_conv("zero_pad"), "basic")
+    >>> o.own_projection, o.zero_channels, o.parameters, o.projection_weights + o.projection_bn
+    (False, 1, 6, 6)
+    """
+    last = f"w{conv_layers(kind, 'identity')[-1]}"
+    c, c_out = np.shape(kw["x"])[0], np.shape(kw[last])[0]
+    if c_out < c:
+        raise ByHandError(f"option A needs at least as many output channels as input channels: x has {c}, "
+                          f"{last} gives {c_out}.", last)
+    base = {k: v for k, v in kw.items() if k not in ("ws", "bns", "shortcut")}
+    own = kw.get("ws") is not None and kw.get("bns") is not None
+    ws, bns = (kw["ws"], kw["bns"]) if own else fixed_projection(c, c_out)
+    build = variant_block(kind).build
+    return ShortcutOptions(build(**base, shortcut="zero_pad"),
+                           build(**base, shortcut="projection", ws=ws, bns=bns), own)
 
 
 
@@ -792,7 +1104,7 @@ def torch_conv(wt: Walkthrough) -> np.ndarray:
     x = tensor(wt.inputs["x"]).reshape(p["in_shape"]).unsqueeze(0)
     s = p["stride"]
     with torch.no_grad():
-        if p["kind"] == "conv":
+        if p["kind"] == "basic":
             k = p["kernels"]["W1"][-1]
             pad = k // 2 if p["padding"] is None else p["padding"]
             f = bn(2)(conv(2, 1, pad)(F.relu(bn(1)(conv(1, s, pad)(x)))))
