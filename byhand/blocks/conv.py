@@ -848,7 +848,7 @@ def variant_size(kind: str, shortcut: str) -> Size:
     size of the variant's default example.
 
     >>> variant_size("basic", "zero_pad")
-    Size(name='size', label='Image size (H = W)', url='n', default=6, low=2, high=8)
+    Size(name='size', label='Image size (H = W)', url='n', default=6, low=2, high=6)
     """
     size = variant_block(kind).size("size")
     return replace(size, default=int(np.shape(_default_example(kind, shortcut)["x"])[-1]))
@@ -1146,7 +1146,7 @@ _CONV_INPUTS = (Input("x", "the image (C × H × W)"), Input("w1", "first 3×3 k
 
 BLOCK = BlockType(
     "conv", "Convolutional ResNet block", _CONV_INPUTS,
-    (Size("channels", "Channels of x", "c", 1, 1, 2), Size("size", "Image size (H = W)", "n", 4, 2, 8),
+    (Size("channels", "Channels of x", "c", 1, 1, 2), Size("size", "Image size (H = W)", "n", 4, 2, 6),
      Size("stride", "Stride", "s", 1, 1, 2)),
     default_conv, _random_conv, conv_block, _reference,
     page=Page("conv_block", "Convolutional ResNet block", ":material/grid_on:",
@@ -1159,6 +1159,6 @@ BOTTLENECK = BlockType(
      Input("bn1", "batch norm 1", "bias"), Input("w2", "3×3 kernels", "weight"),
      Input("bn2", "batch norm 2", "bias"), Input("w3", "1×1 kernels (expand)", "weight"),
      Input("bn3", "batch norm 3", "bias")),
-    (Size("channels", "Channels of x", "c", 2, 1, 4), Size("size", "Image size (H = W)", "n", 4, 2, 8),
+    (Size("channels", "Channels of x", "c", 2, 1, 4), Size("size", "Image size (H = W)", "n", 4, 2, 6),
      Size("stride", "Stride", "s", 1, 1, 2)),
     default_bottleneck, _random_bottleneck, bottleneck_block, _reference)
