@@ -13,7 +13,7 @@ from .numbers import ByHandError, tidy
 
 __all__ = ["Part", "Stacked", "part", "identity", "ones", "zeros", "hstack", "vstack", "multiply"]
 
-ROLES = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
+ROLES = ("input", "weight", "bias", "identity", "ones", "zeros", "computed", "attention")
 
 
 @dataclass(frozen=True, eq=False)
