@@ -22,7 +22,8 @@ from byhand.blocks.conv import (
     variant_size,
 )
 from byhand.numbers import ByHandError
-from byhand.ui import controls, drawing, share
+from byhand.render import vega
+from byhand.ui import controls, share
 from byhand.ui.editors import (
     ExampleSpec,
     as_key,
@@ -74,7 +75,7 @@ def feature_maps(name: str, m: np.ndarray, shape: tuple, key: str, highlight=Non
         grid = np.asarray(m)[ch].reshape(h, w)
         hl = {(i, j) for i in range(h) for j in range(w) if highlight is not None and highlight[i, j]}
         with cols[ch % len(cols)]:
-            st.altair_chart(drawing.matrix_chart(f"{name} · channel {ch + 1}", grid, role=role, highlight=hl,
+            st.altair_chart(vega.matrix_chart(f"{name} · channel {ch + 1}", grid, role=role, highlight=hl,
                                                  marks=marks, selectable=False, cell_size=34),
                             width="content", key=f"{key}.{ch}")
 

@@ -5,7 +5,8 @@ import streamlit as st
 from byhand import fmt, random_transformer_params, transformer_layer
 from byhand.blocks import block_type
 from byhand.blocks.transformer import default_transformer_x, random_transformer_x
-from byhand.ui import controls, drawing, share
+from byhand.render import vega
+from byhand.ui import controls, share
 from byhand.ui.editors import (
     ExampleSpec,
     Size,
@@ -64,7 +65,7 @@ def mixing_view(wt, decimals: int) -> None:
             r_col, c_col = st.columns(2)
             i = r_col.selectbox(f"Row of {step.name}", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
             j = c_col.selectbox(f"Column of {step.name}", range(1, n + 1), key=f"encoder.mix.{tag}.col") - 1
-            st.altair_chart(drawing.step_chart(step, decimals=decimals, selected=(i, j),
+            st.altair_chart(vega.step_chart(step, decimals=decimals, selected=(i, j),
                                                width=None if wide else 480), width="content")
             data = step.left if step.data_side == "left" else step.right
             if tag == "att":

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from byhand import default_residual, dot_product_text, fmt, residual_block
-from byhand.ui import drawing
+from byhand.render import vega
 from byhand.ui.controls import fitted_chart
 from byhand.ui.site import HOME, pages, st_page
 
@@ -29,7 +29,7 @@ st.markdown("Here it is on the residual block's example, drawn by hand: each pro
             "row of the left matrix meets its column of the matrix above. The green identity copies `X` "
             "straight through; the dashed links show which row each of its columns picks.")
 step = idea_step()
-pick = drawing.selected_cell(st.session_state.get("home.pick"))
+pick = vega.selected_cell(st.session_state.get("home.pick"))
 m, n = step.product.shape
 if pick is not None and not (0 <= pick[0] < m and 0 <= pick[1] < n):
     pick = None

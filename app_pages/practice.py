@@ -13,7 +13,7 @@ import streamlit as st
 from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec, check_answers, hint
-from byhand.ui import drawing
+from byhand.render import vega
 from byhand.ui.editors import md_escape
 
 NS = "practice"
@@ -137,7 +137,7 @@ def step_editors(ex, k: int, code: str, checked: bool) -> dict:
     of a check below each); returns cell key → typed text."""
     step = ex.walkthrough.steps[k]
     typed = {}
-    blocks = [(block, values, name, [c for c in ex.cells_of(k) if c.block == block])
+    blocks = [(block, values, name, [c for c in ex.cells_of(k) if c.region == block])
               for block, values, name in (("product", step.product, step.product_name or step.name),
                                           ("result", step.result, step.name))]
     blocks = [b for b in blocks if b[3]]
@@ -183,9 +183,9 @@ def results(ex, typed: dict) -> None:
 
 
 def downloads(ex, code: str) -> None:
-    from byhand.worksheets.gif import walkthrough_gif
-    from byhand.worksheets.pdf import answer_key_pdf, worksheet_pdf
-    from byhand.worksheets.xlsx import worksheet_xlsx
+    from byhand.render.gif import walkthrough_gif
+    from byhand.render.pdf import answer_key_pdf, worksheet_pdf
+    from byhand.render.xlsx import worksheet_xlsx
 
     stem = "byhand-" + code.replace("/", "-").replace(":", "")
     c1, c2, c3, c4 = st.columns(4)
@@ -205,7 +205,7 @@ def downloads(ex, code: str) -> None:
 
 
 def class_pack_panel(code: str) -> None:
-    from byhand.worksheets.pack import MAX_VARIANTS, class_pack, variant_specs
+    from byhand.render.pack import MAX_VARIANTS, class_pack, variant_specs
 
     with st.expander("Class pack: many variants with answer keys", icon=":material/groups:"):
         c1, c2, c3 = st.columns(3)
@@ -247,14 +247,14 @@ wt = ex.walkthrough
 st.markdown(f"**{md_escape(wt.title)}** · exercise `{code}` · {len(ex.cells)} cells to fill in · "
             "share the link to share the exercise")
 checked = ss.get(f"{NS}.checked", False)
-blanks = ex.blanks()
+hidden = ex.hidden()
 typed: dict = {}
 for k, step in enumerate(wt.steps):
     st.subheader(f"Step {k + 1}: {step.title}", anchor=False)
     st.markdown(step.caption)
     if step.note:
         st.caption(f":material/info: {step.note}")
-    st.altair_chart(drawing.step_chart(step, blank=blanks.get(k)), width="content")
+    st.altair_chart(vega.step_chart(step, hidden=hidden.get(k)), width="content")
     typed.update(step_editors(ex, k, code, checked))
 
 st.divider()

@@ -1,4 +1,4 @@
-"""Benchmark rows for the by-hand drawing: one step's altair spec, for each step kind and block."""
+"""Benchmark rows for the by-hand drawing: one step's Vega-Lite spec, for each step kind and block."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def measure() -> list[dict]:
         transformer_layer,
     )
     from byhand.blocks.conv import conv_block
-    from byhand.ui.drawing import step_chart
+    from byhand.render.vega import step_chart
 
     walkthroughs = {
         "residual default": residual_block(**default_residual()),

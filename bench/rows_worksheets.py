@@ -8,10 +8,10 @@ from bench import median_ms
 
 def measure() -> list[dict]:
     from byhand.practice import ExerciseSpec, check_answers
-    from byhand.worksheets.gif import walkthrough_gif
-    from byhand.worksheets.pack import class_pack
-    from byhand.worksheets.pdf import worksheet_pdf
-    from byhand.worksheets.xlsx import worksheet_xlsx
+    from byhand.render.gif import walkthrough_gif
+    from byhand.render.pack import class_pack
+    from byhand.render.pdf import worksheet_pdf
+    from byhand.render.xlsx import worksheet_xlsx
 
     spec = ExerciseSpec("residual", 1)
     ex = spec.exercise()

@@ -106,13 +106,13 @@ def _spec(args):
 
 def _run(args) -> bytes:
     if args.command == "gif":
-        from .worksheets.gif import walkthrough_gif
+        from .render.gif import walkthrough_gif
 
         spec = _spec(args)
         return walkthrough_gif(spec.walkthrough(), args.decimals, width=args.width, seconds=args.seconds)
-    from .worksheets.pack import class_pack, variant_specs
-    from .worksheets.pdf import check_options, worksheet_pdf
-    from .worksheets.xlsx import worksheet_xlsx
+    from .render.pack import class_pack, variant_specs
+    from .render.pdf import check_options, worksheet_pdf
+    from .render.xlsx import worksheet_xlsx
 
     fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
     if fmt not in ("pdf", "xlsx", "zip"):

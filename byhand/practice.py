@@ -19,7 +19,7 @@ import numpy as np
 from .blocks import BLOCKS, block_type, build_example
 from .checks import MAX_VALUE
 from .numbers import ByHandError, fmt, parse_number
-from .walkthrough import Step, Walkthrough, dot_product_text
+from .walkthrough import Walkthrough, dot_product_text
 
 __all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "make_exercise", "answer_cells",
            "parse_blank", "check_answer", "check_answers", "hint", "tolerance", "MAX_SEED",
@@ -31,10 +31,10 @@ EXACT_TOL = 1e-6
 
 @dataclass(frozen=True)
 class Cell:
-    """A computed cell: ``steps[step]``'s ``block`` (product or result) at (row, col), 0-based."""
+    """A computed cell: the box of ``steps[step]``'s ``region`` (product or result) at (row, col), 0-based."""
 
     step: int
-    block: str
+    region: str
     row: int
     col: int
     matrix: str
@@ -42,17 +42,12 @@ class Cell:
 
     @property
     def key(self) -> tuple[int, str, int, int]:
-        return self.step, self.block, self.row, self.col
+        return self.step, self.region, self.row, self.col
 
     @property
     def where(self) -> str:
         """``H, row 2, column 1`` (1-based), as messages name a cell."""
         return f"{self.matrix}, row {self.row + 1}, column {self.col + 1}"
-
-
-def _answer_block(step: Step) -> str:
-    """Where a step's named result is drawn: its own box when an op follows, else the product."""
-    return "result" if step.op.name != "none" or not step.is_multiply else "product"
 
 
 def answer_cells(wt: Walkthrough) -> list[Cell]:
@@ -64,25 +59,23 @@ def answer_cells(wt: Walkthrough) -> list[Cell]:
     """
     out = []
     for k, s in enumerate(wt.steps):
-        blocks = []
-        if s.is_multiply:
-            blocks.append(("product", s.product_name or s.name, s.product))
-            if s.op.name != "none":
-                blocks.append(("result", s.name, s.result))
-        elif s.product is not None and s.result is not None:
-            blocks.append(("result", s.name, s.result))
-        for block, matrix, values in blocks:
+        regions = []
+        if s.kind == "multiply":
+            regions.append(("product", s.product_name or s.name, s.product))
+        if s.answer_region == "result":
+            regions.append(("result", s.name, s.result))
+        for region, matrix, values in regions:
             for (i, j), v in np.ndenumerate(values):
-                out.append(Cell(k, block, i, j, matrix, v))
+                out.append(Cell(k, region, i, j, matrix, v))
     return out
 
 
 def answer_location(wt: Walkthrough) -> dict[str, tuple[int, str]]:
-    """Each computed matrix's name and the (step, block) where its values are worked out."""
+    """Each computed matrix's name and the (step, region) where its values are worked out."""
     out: dict[str, tuple[int, str]] = {}
     for k, s in enumerate(wt.steps):
-        if s.result is not None and (s.is_multiply or s.product is not None):
-            out.setdefault(s.name, (k, _answer_block(s)))
+        if s.answer_region is not None:
+            out.setdefault(s.name, (k, s.answer_region))
     return out
 
 
@@ -119,31 +112,31 @@ class Exercise:
         """The blank cells of one step, in order."""
         return [c for c in self.cells if c.step == step]
 
-    def blanks(self) -> dict[int, set[tuple[str, int, int]]]:
-        """For each step, the layout boxes (block, row, col) to leave empty: the blank cells and
+    def hidden(self) -> dict[int, set[tuple[str, int, int]]]:
+        """For each step, the layout boxes (region, row, col) to leave empty: the blank cells and
         every operand cell that copies one of them (so a later step does not give it away)."""
         out: dict[int, set] = {}
         for c in self.cells:
-            out.setdefault(c.step, set()).add((c.block, c.row, c.col))
-        blank_src = {(self._matrix_at(c), c.row, c.col) for c in self.cells}
+            out.setdefault(c.step, set()).add((c.region, c.row, c.col))
+        to_fill = {(self._matrix_at(c), c.row, c.col) for c in self.cells}
         for k, s in enumerate(self.walkthrough.steps):
-            for block, st in (("left", s.left), ("right", s.right)):
+            for region, st in (("left", s.left), ("right", s.right)):
                 if st is None:
                     continue
                 for p, a, _ in st.spans():
                     for (i, j), _v in np.ndenumerate(p.values):
-                        if p.source_cell(i, j) in blank_src:
+                        if p.source_cell(i, j) in to_fill:
                             r, c = (a + i, j) if st.axis == 0 else (i, a + j)
-                            out.setdefault(k, set()).add((block, r, c))
-            if not s.is_multiply and s.product is not None:  # an op's input copies an earlier matrix
+                            out.setdefault(k, set()).add((region, r, c))
+            if s.kind == "elementwise":  # an op's input copies an earlier matrix
                 for (i, j), _v in np.ndenumerate(s.product):
-                    if (s.product_name, i, j) in blank_src:
+                    if (s.product_name, i, j) in to_fill:
                         out.setdefault(k, set()).add(("product", i, j))
         return out
 
     def _matrix_at(self, c: Cell) -> str:
         s = self.walkthrough.steps[c.step]
-        return s.name if c.block == _answer_block(s) else f"{s.name}:{c.block}"
+        return s.name if c.region == s.answer_region else f"{s.name}:{c.region}"
 
 
 def make_exercise(wt: Walkthrough, blank: str = "all", seed: int = 0, code: str = "") -> Exercise:
@@ -246,7 +239,7 @@ def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
     """
     step = ex.walkthrough.steps[cell.step]
     i, j = cell.row, cell.col
-    if cell.block == "product" and step.is_multiply:
+    if cell.region == "product" and step.kind == "multiply":
         terms = dot_product_text(step, i, j, decimals).rsplit(" = ", 1)[0].split(" + ")
         head = (f"Row {i + 1} of {step.left.name} meets column {j + 1} of {step.right.name}: "
                 f"{' + '.join(terms)}.")
@@ -261,8 +254,8 @@ def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
         return (f"{head} The other terms give {' + '.join(terms[t] for t in rest)} = "
                 f"{fmt(partial, decimals)}; add {terms[left_out]}.")
     x_name = step.product_name or "the product"
-    x_blank = ("product", i, j) in ex.blanks().get(cell.step, set())
-    x = "your answer" if x_blank else fmt(step.product[i, j], decimals)
+    x_hidden = ("product", i, j) in ex.hidden().get(cell.step, set())
+    x = "your answer" if x_hidden else fmt(step.product[i, j], decimals)
     return step.op.hint(x_name, i, j, x, decimals)
 
 

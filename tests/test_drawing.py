@@ -1,4 +1,4 @@
-"""The by-hand drawing (byhand/ui/drawing.py): the Vega-Lite spec, the picks, LaTeX and text views."""
+"""The by-hand drawing (byhand/render/vega.py): the Vega-Lite spec, the picks; LaTeX and text views."""
 
 import re
 from types import SimpleNamespace
@@ -15,20 +15,12 @@ from byhand import (
     residual_block,
     transformer_layer,
 )
-from byhand.layout import layout_step
-from byhand.ui.drawing import (
-    BOX_FIELDS,
-    FILLS,
-    INKS,
-    MIN_FONT,
-    PALETTE,
-    cell_center,
-    matrix_chart,
-    selected_cell,
-    step_chart,
-    step_latex,
-    step_text,
-)
+from byhand.ops import Scale, Softmax
+from byhand.render.latex import step_latex
+from byhand.render.layout import layout_step
+from byhand.render.palette import COLOURS, FILLS, HIGHLIGHT, HIGHLIGHT_FILL, INKS
+from byhand.render.text import step_text
+from byhand.render.vega import BOX_FIELDS, MIN_FONT, cell_center, matrix_chart, selected_cell, step_chart
 
 MINUS = "\u2212"
 
@@ -55,8 +47,8 @@ def _records(chart) -> list[dict]:
     return [r for name in ("bh_boxes", "bh_picks") for r in chart.data.get(name, [])]
 
 
-def _box(chart, block, row, col) -> dict:
-    (hit,) = [r for r in _records(chart) if (r["block"], r["row"], r["col"]) == (block, row, col)]
+def _box(chart, region, row, col) -> dict:
+    (hit,) = [r for r in _records(chart) if (r["region"], r["row"], r["col"]) == (region, row, col)]
     return hit
 
 
@@ -90,23 +82,23 @@ def test_spec_is_valid_vega_lite_with_the_cell_selection(step):
     spec = chart.to_dict()
     alt.HConcatChart.from_dict(spec, validate=True)  # raises on any schema error
     (param,) = spec["params"]
-    assert param["name"] == "cell" and param["select"]["fields"] == ["block", "row", "col"]
+    assert param["name"] == "cell" and param["select"]["fields"] == ["region", "row", "col"]
     names = {u.get("name") for u in _units(spec)}
     assert set(param["views"]) <= names and len(param["views"]) == 1  # Vega: one view per selection
     assert spec["background"] == "white"
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_one_record_per_box_and_the_right_blocks_pickable(step):
+def test_one_record_per_box_and_the_right_regions_pickable(step):
     chart = step_chart(step)
     lay = layout_step(step)
     recs = _records(chart)
     assert len(recs) == len(lay.boxes)
-    assert sorted((r["block"], r["row"], r["col"]) for r in recs) == sorted(
-        (b.block, b.row, b.col) for b in lay.boxes)
-    picks = {r["block"] for r in chart.data["bh_picks"]}
+    assert sorted((r["region"], r["row"], r["col"]) for r in recs) == sorted(
+        (b.region, b.row, b.col) for b in lay.boxes)
+    picks = {r["region"] for r in chart.data["bh_picks"]}
     assert picks == ({"given"} if step.left is None and step.product is None
-                     else {"product", "result"} & {b.block for b in lay.boxes})
+                     else {"product", "result"} & {b.region for b in lay.boxes})
 
 
 def test_records_carry_the_documented_fields(residual):
@@ -141,7 +133,7 @@ def test_chart_keeps_the_layout_crossing(step):
     if step.left is None:
         return
     chart = step_chart(step)
-    boxes = {(r["block"], r["row"], r["col"]): r for r in _records(chart)}
+    boxes = {(r["region"], r["row"], r["col"]): r for r in _records(chart)}
     m, k = step.left.shape
     n = step.right.shape[1]
     for i in range(m):
@@ -158,20 +150,20 @@ def test_identity_has_one_colour_everywhere(step):
     chart = step_chart(step)
     for r in _records(chart):
         if r["role"] == "identity":
-            assert (r["fill"], r["stroke"]) == (FILLS["identity"], PALETTE["identity"])
+            assert (r["fill"], r["stroke"]) == (FILLS["identity"], COLOURS["identity"])
     for seg in chart.data.get("bh_links", []):
-        assert seg["colour"] == PALETTE["identity"]
+        assert seg["colour"] == COLOURS["identity"]
     for lb in chart.data.get("bh_labels_center_part", []):
         if lb["text"] == "I":
             assert lb["ink"] == INKS["identity"]
 
 
 def test_palette_roles_and_okabe_ito():
-    roles = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
-    assert set(roles) <= set(PALETTE) and set(FILLS) == set(INKS) == set(roles)
-    assert PALETTE["identity"] == "#009E73" and PALETTE["weight"] == "#E69F00"
-    assert {"highlight", "highlight_fill", "created"} <= set(PALETTE)
-    assert len({PALETTE[r] for r in ("input", "weight", "bias", "identity", "computed")}) == 5
+    roles = ("input", "weight", "bias", "identity", "ones", "zeros", "computed", "attention")
+    assert set(COLOURS) == set(FILLS) == set(INKS) == set(roles)
+    assert COLOURS["identity"] == "#009E73" and COLOURS["weight"] == "#E69F00"
+    assert (HIGHLIGHT, HIGHLIGHT_FILL) == ("#D55E00", "#F7F1A0")
+    assert len({COLOURS[r] for r in ("input", "weight", "bias", "identity", "computed", "attention")}) == 6
 
 
 def test_fractions_print_as_fractions(encoder):
@@ -204,35 +196,35 @@ def test_tooltips_write_out_the_dot_product(residual):
 
 def test_selected_cell_lights_its_row_and_column(residual):
     chart = step_chart(residual.steps[3], selected=(1, 2))
-    lit = {(r["block"], r["row"], r["col"]) for r in _records(chart) if r["lit"]}
+    lit = {(r["region"], r["row"], r["col"]) for r in _records(chart) if r["lit"]}
     want = ({("left", 1, c) for c in range(7)} | {("right", r, 2) for r in range(7)}
             | {("product", 1, 2), ("result", 1, 2)})
     assert lit == want
     for r in _records(chart):
         if r["lit"]:
-            assert (r["fill"], r["stroke"]) == (PALETTE["highlight_fill"], PALETTE["highlight"])
+            assert (r["fill"], r["stroke"]) == (HIGHLIGHT_FILL, HIGHLIGHT)
     # the link of identity column 1 carries X's row 2 into the picked cell: it is the bold one
     links = chart.data["bh_links"]
-    bold = [s for s in links if s["colour"] == PALETTE["highlight"]]
+    bold = [s for s in links if s["colour"] == HIGHLIGHT]
     assert len(bold) == 2 and {s["y2"] for s in bold} >= {_box(chart, "right", 1, 0)["ty"]}
-    assert chart.to_dict()["params"][0]["value"] == [{"block": "product", "row": 1, "col": 2}]
+    assert chart.to_dict()["params"][0]["value"] == [{"region": "product", "row": 1, "col": 2}]
 
 
 def test_mixing_view_attention_and_feed_forward(encoder):
     """Attention Z = X·A: Z[0, 1] reads row 1 of X (across positions) and column 2 of A."""
     att = step_chart(encoder.steps[1], selected=(0, 1))
-    lit = {(r["block"], r["row"], r["col"]) for r in _records(att) if r["lit"]}
+    lit = {(r["region"], r["row"], r["col"]) for r in _records(att) if r["lit"]}
     assert {b for b in lit if b[0] == "left"} == {("left", 0, c) for c in range(3)}
     assert {b for b in lit if b[0] == "right"} == {("right", r, 1) for r in range(3)}
     ff = step_chart(encoder.steps[4], selected=(2, 0))  # [W1 | b1]·[Y; 1]: column 1 of Y, all features
-    lit = {(r["block"], r["row"], r["col"]) for r in _records(ff) if r["lit"]}
+    lit = {(r["region"], r["row"], r["col"]) for r in _records(ff) if r["lit"]}
     assert {b for b in lit if b[0] == "right"} == {("right", r, 0) for r in range(3)}
     assert {b for b in lit if b[0] == "left"} == {("left", 2, c) for c in range(3)}
 
 
 def test_softmax_pick_lights_the_whole_input_column():
-    step = next(s for s in _transformer().steps if s.op.name == "softmax")
-    lit = {(r["block"], r["row"], r["col"]) for r in _records(step_chart(step, selected=(1, 2))) if r["lit"]}
+    step = next(s for s in _transformer().steps if isinstance(s.op, Softmax))
+    lit = {(r["region"], r["row"], r["col"]) for r in _records(step_chart(step, selected=(1, 2))) if r["lit"]}
     assert lit == {("product", r, 2) for r in range(step.product.shape[0])} | {("result", 1, 2)}
 
 
@@ -244,14 +236,14 @@ def test_stale_pick_is_ignored(residual):
 
 
 def test_selected_cell_reads_streamlit_events():
-    ev = {"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}}
+    ev = {"selection": {"cell": [{"region": "product", "row": 1, "col": 2}]}}
     assert selected_cell(ev) == (1, 2)
-    assert selected_cell(ev, with_block=True) == ("product", 1, 2)
-    attr = SimpleNamespace(selection={"cell": [{"block": "result", "row": 0, "col": 3}]})
+    assert selected_cell(ev, with_region=True) == ("product", 1, 2)
+    attr = SimpleNamespace(selection={"cell": [{"region": "result", "row": 0, "col": 3}]})
     assert selected_cell(attr) == (0, 3)
-    assert selected_cell({"selection": {"cell": {"block": ["product"], "row": [2], "col": [0]}}}) == (2, 0)
+    assert selected_cell({"selection": {"cell": {"region": ["product"], "row": [2], "col": [0]}}}) == (2, 0)
     for empty in (None, {}, {"selection": {}}, {"selection": {"cell": {}}}, {"selection": {"cell": []}},
-                  {"selection": {"cell": [{"block": "product"}]}},
+                  {"selection": {"cell": [{"region": "product"}]}},
                   {"selection": {"cell": [{"row": "x", "col": 1}]}}):
         assert selected_cell(empty) is None
 
@@ -286,16 +278,16 @@ def test_width_shrinks_cells_but_not_fonts():
         "hconcat"][0]["width"] <= 561
 
 
-def test_blank_cells_are_empty_everywhere(residual):
+def test_hidden_cells_are_empty_everywhere(residual):
     step = residual.steps[3]
-    blank = {("product", 0, 0), ("result", 1, 1)}
-    chart = step_chart(step, blank=blank)
+    hidden = {("product", 0, 0), ("result", 1, 1)}
+    chart = step_chart(step, hidden=hidden)
     assert _box(chart, "product", 0, 0)["text"] == "?" and _box(chart, "product", 0, 1)["text"] == "0"
     assert _box(chart, "product", 0, 0)["fill"] == "#FFFFFF" and _box(chart, "product", 0, 0)["detail"] == ""
-    # an arrange step's product is not a blank to fill: its boxes stay empty
-    assert {r["text"] for r in _records(step_chart(residual.steps[2])) if r["block"] == "product"} == {""}
-    assert step_latex(step, blank=blank).count(r"\square") == 2
-    assert "row 1: ? 0 0" in step_text(step, blank=blank)
+    # an arrange step's product is not a cell to fill: its boxes stay empty
+    assert {r["text"] for r in _records(step_chart(residual.steps[2])) if r["region"] == "product"} == {""}
+    assert step_latex(step, hidden=hidden).count(r"\square") == 2
+    assert "row 1: ? 0 0" in step_text(step, hidden=hidden)
 
 
 def test_matrix_chart_highlight_and_marks():
@@ -304,7 +296,7 @@ def test_matrix_chart_highlight_and_marks():
     spec = chart.to_dict()
     alt.HConcatChart.from_dict(spec, validate=True)
     recs = _records(chart)
-    assert len(recs) == 6 and {r["block"] for r in recs} == {"given"}
+    assert len(recs) == 6 and {r["region"] for r in recs} == {"given"}
     assert [r["lit"] for r in recs if (r["row"], r["col"]) == (0, 1)] == [True]
     assert {r["mark"] for r in recs} == {"", "+2"}
     assert any(u["encoding"].get("text", {}).get("field") == "mark" for u in _units(spec))
@@ -348,10 +340,10 @@ def test_latex_fractions_names_and_ops(encoder):
     tex = step_latex(encoder.steps[1])
     assert r"\tfrac{1}{2}" in tex and r"\tfrac{4}{3}" in tex and r"\underset{Z = X \cdot A}" in tex
     steps = _transformer().steps
-    scores = next(s for s in steps if s.op.name == "scale")
+    scores = next(s for s in steps if isinstance(s.op, Scale))
     tex = step_latex(scores)
     assert r"K_{1}^{\top}" in tex and r"\xrightarrow{\times \tfrac{1}{\sqrt{2}}}" in tex
-    soft = next(s for s in steps if s.op.name == "softmax")
+    soft = next(s for s in steps if isinstance(s.op, Softmax))
     assert r"\xrightarrow{\text{softmax (each column)}}" in step_latex(soft)
     assert step_latex(residual_block([[1, -1]], [[2]], [0], [[1]], [["-1/2"]]).steps[3]).count(
         r"-\tfrac{1}{2}") == 1

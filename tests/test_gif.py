@@ -9,7 +9,7 @@ from PIL import Image
 from byhand.blocks import BLOCKS, build_example
 from byhand.numbers import ByHandError
 from byhand.practice import make_exercise
-from byhand.worksheets.gif import step_images, walkthrough_gif
+from byhand.render.gif import step_images, walkthrough_gif
 
 
 @pytest.mark.parametrize("block", list(BLOCKS))
@@ -22,16 +22,16 @@ def test_one_frame_per_step(block):
     assert im.size[0] == 960
 
 
-def test_frames_differ_and_blank_cells_leave_boxes_empty():
+def test_frames_differ_and_hidden_cells_leave_boxes_empty():
     wt = build_example("residual", seed=4)
     frames = step_images(wt, width=640)
     assert len({f.size for f in frames}) == 1
     assert len({f.tobytes() for f in frames}) == len(frames)
     ex = make_exercise(wt, "all")
-    blank = step_images(wt, width=640, blanks=ex.blanks())
-    assert blank[0].tobytes() == frames[0].tobytes()  # the given step has nothing blank
-    # fewer dark (text) pixels once the computed cells are blank
-    dark = [int((np.asarray(im.convert("L")) < 100).sum()) for im in (frames[1], blank[1])]
+    hidden = step_images(wt, width=640, hidden=ex.hidden())
+    assert hidden[0].tobytes() == frames[0].tobytes()  # the given step has nothing hidden
+    # fewer dark (text) pixels once the computed cells are hidden
+    dark = [int((np.asarray(im.convert("L")) < 100).sum()) for im in (frames[1], hidden[1])]
     assert dark[1] < dark[0]
 
 

@@ -243,8 +243,8 @@ def test_random_jacobian_is_seeded_and_sized(walkthrough_ok):
 def test_practice_and_worksheets_take_the_walkthroughs(build):
     """Proper Steps: practice mode and the PDF / XLSX worksheets render them unchanged."""
     from byhand.practice import answer_cells, make_exercise
-    from byhand.worksheets.pdf import worksheet_pdf
-    from byhand.worksheets.xlsx import worksheet_xlsx
+    from byhand.render.pdf import worksheet_pdf
+    from byhand.render.xlsx import worksheet_xlsx
 
     wt = build()
     ex = make_exercise(wt, "all", seed=1, code="jacobian/1")

@@ -1,4 +1,4 @@
-"""The by-hand layout: where every box, label and skip link of a step goes (byhand/layout.py)."""
+"""The by-hand layout: where every box, label and skip link of a step goes (byhand/render/layout.py)."""
 
 from fractions import Fraction
 
@@ -15,7 +15,7 @@ from byhand import (
     residual_block,
     transformer_layer,
 )
-from byhand.layout import GAP, PART_GAP, Link, layout_matrix, layout_step
+from byhand.render.layout import GAP, PART_GAP, Link, layout_matrix, layout_step
 
 
 def _walkthroughs():
@@ -37,8 +37,8 @@ def _walkthroughs():
 STEPS = [pytest.param(s, id=f"{name}-{k}") for name, wt in _walkthroughs() for k, s in enumerate(wt.steps)]
 
 
-def _boxes(lay, block):
-    return {(b.row, b.col): b for b in lay.boxes if b.block == block}
+def _boxes(lay, region):
+    return {(b.row, b.col): b for b in lay.boxes if b.region == region}
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -84,7 +84,7 @@ def test_boxes_never_overlap_and_labels_sit_outside_them(step):
     np.fill_diagonal(apart, True)
     assert apart.all()
     for lb in lay.labels:
-        inside = [(b.block, b.row, b.col) for b in lay.boxes
+        inside = [(b.region, b.row, b.col) for b in lay.boxes
                   if b.x < lb.x < b.x + 1 and b.y < lb.y < b.y + 1]
         assert not inside, (lb, inside)
 
@@ -183,17 +183,17 @@ def test_element_wise_step_input_op_result():
 def test_given_step_is_the_matrix_alone():
     step = residual_block(**default_residual()).steps[0]
     lay = layout_step(step)
-    assert {b.block for b in lay.boxes} == {"given"} and len(lay.boxes) == 9
+    assert {b.region for b in lay.boxes} == {"given"} and len(lay.boxes) == 9
     assert [lb.text for lb in lay.labels] == ["X"] and lay.links == []
     assert {b.role for b in lay.boxes} == {"input"}
 
 
-def test_blank_cells_lose_their_values_only():
+def test_hidden_cells_lose_their_values_only():
     step = residual_block(**default_residual()).steps[3]
-    blank = {("product", 0, 0), ("result", 2, 1), ("left", 1, 4)}
-    lay = layout_step(step, blank)
+    hidden = {("product", 0, 0), ("result", 2, 1), ("left", 1, 4)}
+    lay = layout_step(step, hidden)
     for b in lay.boxes:
-        assert (b.value is None) == ((b.block, b.row, b.col) in blank)
+        assert (b.value is None) == ((b.region, b.row, b.col) in hidden)
 
 
 def test_layout_matrix_and_link_points():

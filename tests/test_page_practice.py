@@ -31,7 +31,7 @@ def type_answers(at: AppTest, ex, answers: dict) -> None:
     edits: dict = {}
     for c in ex.cells:
         if c.key in answers:
-            key = f"{NS}.{code}.{c.step}.{c.block}"
+            key = f"{NS}.{code}.{c.step}.{c.region}"
             edits.setdefault(key, {}).setdefault(c.row, {})[str(c.col + 1)] = answers[c.key]
     for key, rows in edits.items():
         at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}

@@ -26,7 +26,7 @@ def tiny():
 
 def test_answer_cells_are_products_and_results_by_hand():
     cells = answer_cells(tiny())
-    assert [(c.step, c.block, c.row, c.col) for c in cells] == [
+    assert [(c.step, c.region, c.row, c.col) for c in cells] == [
         (1, "product", 0, 0), (1, "product", 0, 1), (1, "result", 0, 0), (1, "result", 0, 1),
         (3, "product", 0, 0), (3, "product", 0, 1), (3, "result", 0, 0), (3, "result", 0, 1)]
     assert [c.answer for c in cells] == [2, -2, 2, 0, 2, -2, 2, 0]
@@ -45,11 +45,11 @@ def test_blank_modes():
 
 def test_copies_of_blank_cells_are_hidden_in_later_steps():
     ex = make_exercise(tiny(), "all")
-    blanks = ex.blanks()
+    hidden = ex.hidden()
     # step 2 stacks [X; H; 1]: H is row 1 of the right operand, copied from a blank result
-    assert {("right", 1, 0), ("right", 1, 1)} <= blanks[2]
-    assert ("right", 0, 0) not in blanks[2]  # X is given
-    assert make_exercise(tiny(), "last").blanks().get(2, set()) == set()  # H is shown
+    assert {("right", 1, 0), ("right", 1, 1)} <= hidden[2]
+    assert ("right", 0, 0) not in hidden[2]  # X is given
+    assert make_exercise(tiny(), "last").hidden().get(2, set()) == set()  # H is shown
 
 
 @pytest.mark.parametrize("text", ["share:0", "share:1.5", "some", "", "share:x"])
@@ -107,10 +107,10 @@ def test_hint_writes_the_dot_product_with_one_term_left():
 
 def test_hint_for_relu_does_not_give_a_blank_away():
     ex = make_exercise(tiny(), "all")
-    relu_cell = next(c for c in ex.cells if c.block == "result")
+    relu_cell = next(c for c in ex.cells if c.region == "result")
     assert "your answer" in hint(ex, relu_cell)
     ex = make_exercise(tiny(), "last")
-    relu_cell = next(c for c in ex.cells if c.block == "result" and c.col == 1)
+    relu_cell = next(c for c in ex.cells if c.region == "result" and c.col == 1)
     assert "your answer" in hint(ex, relu_cell)
 
 

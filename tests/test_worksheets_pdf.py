@@ -8,11 +8,11 @@ import pytest
 from pypdf import PdfReader
 
 from byhand.blocks import BLOCKS
-from byhand.layout import layout_step
 from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec
-from byhand.worksheets.pack import class_pack
-from byhand.worksheets.pdf import worksheet_pdf
+from byhand.render.layout import layout_step
+from byhand.render.pack import class_pack
+from byhand.render.pdf import worksheet_pdf
 
 NUMBER = re.compile(r"[−-]?\d+(/\d+)?(\.\d+)?")
 SEEDS = (0, 1, 7)
@@ -39,7 +39,7 @@ def test_practice_sheet_blanks_exactly_the_blank_cells(block, seed):
     ex = ExerciseSpec(block, seed).exercise()
     worked, practice, empty = (read(worksheet_pdf(ex, kind)) for kind in ("worked", "practice", "empty"))
     assert len(worked.pages) == len(practice.pages) == len(empty.pages) >= 1
-    hidden = sum(len(v) for v in ex.blanks().values())
+    hidden = sum(len(v) for v in ex.hidden().values())
     assert hidden >= len(ex.cells) > 0
     # the same captions and labels, minus one printed number per blank box
     assert len(numbers(worked)) - len(numbers(practice)) == hidden
@@ -53,9 +53,9 @@ def test_given_values_titles_and_code_appear(block, seed):
     reader = read(worksheet_pdf(ex, "practice"))
     text = " ".join(p.extract_text() for p in reader.pages)
     printed = set(numbers(reader))
-    blanks = ex.blanks()
+    hidden = ex.hidden()
     given = {fmt(b.value) for k, s in enumerate(ex.walkthrough.steps)
-             for b in layout_step(s, blanks.get(k)).boxes
+             for b in layout_step(s, hidden.get(k)).boxes
              if b.value is not None and b.role in ("input", "weight", "bias")}
     assert given and given <= printed
     assert {fmt(v) for v in ex.walkthrough.steps[0].result.flat} <= printed  # the first matrix given

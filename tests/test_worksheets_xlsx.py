@@ -14,8 +14,8 @@ from byhand.blocks import BLOCKS
 from byhand.blocks.residual import residual_block
 from byhand.numbers import ByHandError
 from byhand.practice import ExerciseSpec, make_exercise
-from byhand.worksheets.pack import class_pack
-from byhand.worksheets.xlsx import plan_sheet, sheet_name, worksheet_xlsx
+from byhand.render.pack import class_pack
+from byhand.render.xlsx import plan_sheet, sheet_name, worksheet_xlsx
 
 if os.environ.get("CI") == "true":  # in CI the independent evaluator must be there
     import formulas
@@ -40,10 +40,10 @@ def evaluate(data: bytes, tmp_path, name: str = "w.xlsx") -> dict:
     return out
 
 
-def engine_value(wt, step, block, i, j):
+def engine_value(wt, step, region, i, j):
     """The value the engine gives a cell of a step (straight from the walkthrough)."""
     s = wt.steps[step]
-    return {"product": s.product, "result": s.result}[block][i, j]
+    return {"product": s.product, "result": s.result}[region][i, j]
 
 
 @pytest.mark.parametrize("block", list(BLOCKS))

@@ -1,1 +1,2 @@
-"""The Streamlit side of ByHand: the by-hand drawing and shared widgets (may import streamlit)."""
+"""The Streamlit side of ByHand: widgets, the step player and share links (the drawing itself is
+``byhand.render.vega``); the one place in byhand/ that imports streamlit."""

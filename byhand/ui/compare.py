@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from ..numbers import fmt
+from ..render import vega
 from ..walkthrough import Walkthrough
-from . import drawing
 
 __all__ = ["difference_marks", "compare_outputs"]
 
@@ -33,11 +33,11 @@ def compare_outputs(wt: Walkthrough, plain: Walkthrough, *, with_label: str, wit
     left, right = st.columns(2)
     with left:
         st.markdown(with_label)
-        st.altair_chart(drawing.matrix_chart("Out", wt.output, role="computed", highlight=set(marks),
+        st.altair_chart(vega.matrix_chart("Out", wt.output, role="computed", highlight=set(marks),
                                              marks=marks), width="content")
     with right:
         st.markdown(without_label)
-        st.altair_chart(drawing.matrix_chart(without_name, plain.output, role="computed",
+        st.altair_chart(vega.matrix_chart(without_name, plain.output, role="computed",
                                              highlight=set(marks)), width="content")
     st.caption(f"{len(marks)} of {wt.output.size} cells differ; the small marks give "
                f"(with) − (without).{' ' + note if note else ''}")

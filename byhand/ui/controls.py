@@ -19,10 +19,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ..layout import layout_step
 from ..numbers import fmt
+from ..render.latex import step_latex
+from ..render.layout import layout_step
+from ..render.text import step_text
+from ..render.vega import selected_cell, step_chart
 from ..walkthrough import Step, Walkthrough, dot_product_text
-from . import drawing
 
 __all__ = ["SPEEDS", "fit_cell", "fitted_chart", "step_key", "advance", "clamp_step", "step_player",
            "step_view", "picked_cell", "gif_button"]
@@ -37,12 +39,11 @@ def fit_cell(step: Step, decimals: int = 3, height: float = FIT_HEIGHT) -> float
 
     Never smaller than 26 px, nor than the longest number needs at a 13 px font.
     """
-    cells = layout_step(step).height
+    lay = layout_step(step)
+    cells = lay.height
     if cells * 40 <= height:
         return None
-    values = [m for m in (step.product, step.result) if m is not None]
-    values += [s.values for s in (step.left, step.right) if s is not None]
-    longest = max((len(fmt(v, decimals)) for m in values for v in m.flat), default=1)
+    longest = max((len(fmt(b.value, decimals)) for b in lay.boxes if b.value is not None), default=1)
     return max(26.0, longest * 0.6 * 13 + 8, height / cells)
 
 
@@ -54,8 +55,8 @@ def fitted_chart(step: Step, *, decimals: int = 3, selected=None, width: float |
         if (cell or 40) * layout_step(step).width > FIT_WIDTH:
             width = FIT_WIDTH
         else:
-            return drawing.step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
-    return drawing.step_chart(step, decimals=decimals, selected=selected, width=width)
+            return step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
+    return step_chart(step, decimals=decimals, selected=selected, width=width)
 
 
 def step_key(ns: str) -> str:
@@ -148,16 +149,21 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
 def picked_cell(ns: str, k: int, step: Step) -> tuple[int, int] | None:
     """The picked product cell of step k, if it is still inside the product."""
     cell = st.session_state.get(f"{ns}.cell.{k}")
-    if cell is None or step.product is None:
+    if cell is None or not _pickable(step):
         return None
     i, j = cell
     m, n = step.product.shape
     return (i, j) if 0 <= i < m and 0 <= j < n else None
 
 
+def _pickable(step: Step) -> bool:
+    """Whether the step has a product cell to pick (a multiply, or an element-wise op's input)."""
+    return step.kind in ("multiply", "elementwise")
+
+
 def _on_pick(ns: str, k: int) -> None:
     ss = st.session_state
-    cell = drawing.selected_cell(ss.get(f"{ns}.pick.{k}"))
+    cell = selected_cell(ss.get(f"{ns}.pick.{k}"))
     ss[f"{ns}.cell.{k}"] = cell
     ss[f"{ns}.row.{k}"] = "—" if cell is None else cell[0] + 1
     ss[f"{ns}.col.{k}"] = "—" if cell is None else cell[1] + 1
@@ -172,11 +178,11 @@ def _on_choose(ns: str, k: int) -> None:
 def _cell_words(step: Step, i: int, j: int, decimals: int) -> str:
     """The picked cell in words: the dot product, then the op."""
     name = step.product_name or step.name
-    if step.is_multiply:
+    if step.kind == "multiply":
         text = f"{name} [{i + 1}, {j + 1}] = {dot_product_text(step, i, j, decimals)}"
     else:
         text = f"{name} [{i + 1}, {j + 1}] = {fmt(step.product[i, j], decimals)}"
-    if step.result is not None and step.op.name != "none":
+    if step.answer_region == "result":
         text += f"; {step.op.label} gives {step.name} [{i + 1}, {j + 1}] = {fmt(step.result[i, j], decimals)}"
     return text
 
@@ -189,7 +195,7 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
     st.markdown(step.caption)
     if step.note:
         st.caption(f":material/info: {step.note}")
-    pickable = step.product is not None
+    pickable = _pickable(step)
     cell = picked_cell(ns, k, step)
     if pickable:  # the selectboxes must agree with the pick before they are drawn
         m, n = step.product.shape
@@ -220,16 +226,16 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
         view = st.segmented_control("View", ["Text", "LaTeX"], key=f"{ns}.view", default="Text",
                                     required=True, label_visibility="collapsed")
         if view == "LaTeX":
-            st.latex(drawing.step_latex(step, decimals))
+            st.latex(step_latex(step, decimals))
         else:
-            st.code(drawing.step_text(step, decimals), language=None)
+            st.code(step_text(step, decimals), language=None)
 
 
 def gif_button(wt: Walkthrough, ns: str, decimals: int = 3) -> None:
     """A "GIF for slides" download: every step as one frame, made only when the button is pressed."""
 
     def make() -> bytes:
-        from ..worksheets.gif import walkthrough_gif  # Pillow work: only on demand
+        from ..render.gif import walkthrough_gif  # Pillow work: only on demand
 
         return walkthrough_gif(wt, decimals)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from byhand import default_residual, residual_block
-from byhand.ui.drawing import cell_center, step_chart
+from byhand.render.vega import cell_center, step_chart
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
@@ -22,7 +22,8 @@ import sys
 sys.path.insert(0, {root!r})
 import streamlit as st
 from byhand import residual_block, default_residual, encoder_block, default_encoder
-from byhand.ui.drawing import step_chart, selected_cell, step_latex
+from byhand.render.vega import step_chart, selected_cell
+from byhand.render.latex import step_latex
 
 steps = residual_block(**default_residual()).steps + encoder_block(**default_encoder()).steps
 for k, step in enumerate(steps):

@@ -1,73 +1,42 @@
-"""The by-hand drawing of a Step as one altair chart, and its LaTeX and plain-text alternatives.
+"""The by-hand drawing of a Step as a Vega-Lite spec (an altair chart), written directly.
 
-The chart renders ``byhand.layout.layout_step``: the right operand above the product, the left
-operand to its left, the op's result to the right. Stacked parts keep their names and role
-colours (the identity the same green everywhere), skip connections are dashed elbows from the
-identity's columns to the rows they pick out, and the cells a step creates have a dark border.
-Colours are never the only cue: every part is labelled.
+The chart renders ``byhand.render.layout.layout_step``: the right operand above the product, the
+left operand to its left, the op's result to the right. Stacked parts keep their names and role
+colours (``byhand.render.palette``, the same on paper and in the GIF), skip connections are dashed
+elbows from the identity's columns to the rows they pick out, and the cells a step creates have a
+dark border. Colours are never the only cue: every part is labelled.
 
 Picking a product cell: the product and result boxes carry a point selection named ``"cell"``
-over the fields ``block``, ``row`` and ``col`` (a given step's matrix boxes, block ``"given"``).
+over the fields ``region``, ``row`` and ``col`` (a given step's matrix boxes, region ``"given"``).
 Read the pick from the widget's state *before* drawing, so the same run lights it up::
 
     pick = selected_cell(st.session_state.get("res.pick.3"))   # None until a cell is clicked
     st.altair_chart(step_chart(step, selected=pick), on_select="rerun",
                     selection_mode="cell", key="res.pick.3")
 
-A click reruns the page with ``{"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}}``
+A click reruns the page with ``{"selection": {"cell": [{"region": "product", "row": 1, "col": 2}]}}``
 in that key (a result cell gives its own row and column); a double click clears it
 (``{"cell": {}}``). The chart keeps its natural size (square cells); pass ``width=`` to shrink
 it to a column. ``step_chart`` and ``matrix_chart`` return a ``ByHandChart``: an altair chart
 whose spec is written directly (about 1 ms a step); show it as it is, do not combine it with
-other altair charts.
+other altair charts. Nothing here imports streamlit: ``selected_cell`` only parses the event.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from fractions import Fraction
 
 import altair as alt
 import numpy as np
 
-from ..layout import Layout, layout_matrix, layout_step
 from ..numbers import fmt
-from ..stacked import Stacked
 from ..walkthrough import Step
+from . import palette as pal
+from .layout import Layout, created_regions, layout_matrix, layout_step
+from .text import summary
 
-__all__ = ["PALETTE", "FILLS", "INKS", "ByHandChart", "step_chart", "matrix_chart", "selected_cell",
-           "cell_center", "step_latex", "step_text", "summary"]
-
-ROLES = ("input", "weight", "bias", "identity", "ones", "zeros", "computed")
-
-# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-PALETTE = {
-    "input": "#0072B2",  # blue
-    "weight": "#E69F00",  # orange
-    "bias": "#CC79A7",  # reddish purple
-    "identity": "#009E73",  # bluish green: the skip connection, the same on every page
-    "ones": "#8C8C8C",  # grey
-    "zeros": "#8C8C8C",  # grey
-    "computed": "#56B4E9",  # sky blue
-    "highlight": "#D55E00",  # vermillion: the picked cell, its row and its column
-    "highlight_fill": "#F7F1A0",  # light yellow (Okabe–Ito yellow, half tint) behind them
-    "created": "#1A1A1A",  # the border of the cells a step creates
-}
-
-
-def _mix(colour: str, other: str, t: float) -> str:
-    """``colour`` moved a fraction ``t`` of the way to ``other`` (hex ``#rrggbb``)."""
-    a = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
-    b = [int(other[k:k + 2], 16) for k in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b))
-
-
-FILLS = {r: _mix(PALETTE[r], "#FFFFFF", 0.78) for r in ROLES}  # light tints behind the numbers
-INKS = {r: _mix(PALETTE[r], "#000000", 0.35) for r in ROLES}  # role colours dark enough for text
-TEXT = "#1A1A1A"
-FAINT = "#9A9A9A"  # the zeros of an identity, so that its diagonal stands out
-MARK_INK = _mix(PALETTE["highlight"], "#000000", 0.2)  # marks under values (differences)
+__all__ = ["ByHandChart", "step_chart", "matrix_chart", "selected_cell", "cell_center", "BOX_FIELDS",
+           "MIN_FONT"]
 
 VALUE_FONT = 15  # px: readable when projected (never below 13)
 LABEL_FONT = 15
@@ -81,7 +50,7 @@ _EM = {**dict.fromkeys("0123456789\u2212-+", 0.52), **dict.fromkeys(".,:;·", 0.
 _EM_OTHER = 0.58  # letters, brackets, arrows (bold included)
 
 # The columns of one box's record in the chart's data (the tests read them too).
-BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "block", "part", "role", "row", "col", "text", "blank",
+BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "region", "part", "role", "row", "col", "text", "hidden",
               "lit", "fill", "stroke", "sw", "ink", "detail")
 
 
@@ -135,12 +104,12 @@ class _Boxes:
         boxes = lay.boxes
         self.x = np.array([b.x for b in boxes], dtype=float)
         self.y = np.array([b.y for b in boxes], dtype=float)
-        self.block = np.array([b.block for b in boxes], dtype=str)
+        self.region = np.array([b.region for b in boxes], dtype=str)
         self.part = [b.part for b in boxes]
         self.role = [b.role for b in boxes]
         self.row = np.array([b.row for b in boxes], dtype=int)
         self.col = np.array([b.col for b in boxes], dtype=int)
-        self.blank = np.array([b.value is None for b in boxes], dtype=bool)
+        self.hidden = np.array([b.value is None for b in boxes], dtype=bool)
         self.text = ["" if b.value is None else fmt(b.value, decimals) for b in boxes]
         self.ty = self.y + 0.5
         self.detail = [""] * len(boxes)
@@ -150,22 +119,19 @@ class _Boxes:
     def __len__(self) -> int:
         return len(self.x)
 
-    def isin(self, blocks) -> np.ndarray:
-        return np.isin(self.block, np.array(list(blocks), dtype=str))
+    def isin(self, regions) -> np.ndarray:
+        return np.isin(self.region, np.array(list(regions), dtype=str))
 
     def records(self, lit: np.ndarray, created: np.ndarray, select: np.ndarray) -> list[dict]:
         """One dict per selected box, created boxes then lit ones last (drawn on top)."""
-        fill = [PALETTE["highlight_fill"] if li else "#FFFFFF" if bl else FILLS.get(r, "#FFFFFF")
-                for li, bl, r in zip(lit, self.blank, self.role)]
-        stroke = np.where(lit, PALETTE["highlight"], np.where(
-            created, PALETTE["created"], [PALETTE.get(r, TEXT) for r in self.role]))
-        sw = np.where(lit, 3.5, np.where(created, 2.0, 1.0))
-        faint = [(r in ("identity", "zeros") and t == "0") or t == "?" for r, t in zip(self.role, self.text)]
-        ink = np.where(np.array(faint, dtype=bool) & ~lit, FAINT, TEXT)
+        looks = [pal.box_look(r, hidden=h, created=c, lit=li, faint=pal.is_faint(r, t))
+                 for r, h, c, li, t in zip(self.role, self.hidden.tolist(), created.tolist(), lit.tolist(),
+                                           self.text)]
+        fill, stroke, sw, ink = (list(v) for v in zip(*looks)) if looks else ([], [], [], [])
         order = np.argsort(created * 1 + lit * 2, kind="stable")
         cols = {"x": self.x, "y": self.y, "x2": self.x + 1, "y2": self.y + 1, "tx": self.x + 0.5,
-                "ty": self.ty, "block": self.block, "part": self.part, "role": self.role,
-                "row": self.row, "col": self.col, "text": self.text, "blank": self.blank, "lit": lit,
+                "ty": self.ty, "region": self.region, "part": self.part, "role": self.role,
+                "row": self.row, "col": self.col, "text": self.text, "hidden": self.hidden, "lit": lit,
                 "fill": fill, "stroke": stroke, "sw": sw, "ink": ink, "detail": self.detail}
         if self.mark is not None:
             cols.update(mark=self.mark, my=self.my)
@@ -176,13 +142,13 @@ class _Boxes:
         return [dict(zip(keys, vals)) for vals, k in zip(zip(*lists), keep) if k]
 
 
-def _label_records(lay: Layout, part_roles: dict[str, str]) -> list[dict]:
+def _label_records(lay: Layout) -> list[dict]:
     out = []
     for lb in lay.labels:
         text = lb.text
         if lb.kind == "op" and len(text) > 8:  # "softmax (each column) →" on three short lines
             text = text.replace(" (", "\n(").replace(" →", "\n→")
-        ink = INKS.get(part_roles.get(lb.text, ""), TEXT) if lb.kind == "part" else TEXT
+        ink = pal.label_ink(lb.kind, lb.role)
         out.append({"x": lb.x, "y": lb.y, "text": text, "align": lb.align, "kind": lb.kind, "ink": ink})
     return out
 
@@ -201,13 +167,13 @@ def _bounds(boxes: _Boxes, labels: list[dict], cell: float) -> tuple[float, floa
     return float(x0 - pad), float(x1 + pad), float(y0 - pad), float(y1 + pad)
 
 
-def _cell_param(selected: tuple[int, int] | None, block: str, views: list[str]) -> dict:
-    """The point selection "cell" over (block, row, col), starting at ``selected`` if given."""
-    param = {"name": "cell", "select": {"type": "point", "fields": ["block", "row", "col"],
+def _cell_param(selected: tuple[int, int] | None, region: str, views: list[str]) -> dict:
+    """The point selection "cell" over (region, row, col), starting at ``selected`` if given."""
+    param = {"name": "cell", "select": {"type": "point", "fields": ["region", "row", "col"],
                                         "on": "click", "clear": "dblclick", "toggle": False},
              "views": views}
     if selected:
-        param["value"] = [{"block": block, "row": int(selected[0]), "col": int(selected[1])}]
+        param["value"] = [{"region": region, "row": int(selected[0]), "col": int(selected[1])}]
     return param
 
 
@@ -246,7 +212,7 @@ def _field(name: str, kind: str = "quantitative", **extra) -> dict:
 
 
 def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], segments: list[dict], *,
-           cell: float, font: float, selectable: bool, pick_block: str = "product",
+           cell: float, font: float, selectable: bool, pick_region: str = "product",
            selected: tuple[int, int] | None = None, description: str = "") -> ByHandChart:
     """Layer boxes, numbers, links and labels on square cells with no axes.
 
@@ -282,11 +248,11 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
                                "color": colour("ink"), "tooltip": tip}}]
         if boxes.mark is not None:
             units.append({"mark": {"type": "text", "fontSize": MARK_FONT, "baseline": "middle",
-                                   "align": "center", "fontWeight": "bold", "color": MARK_INK},
+                                   "align": "center", "fontWeight": "bold", "color": pal.MARK_INK},
                           "encoding": {**pos("tx", "my"), "text": _field("mark", "nominal")}})
         if click:  # a see-through rect on top takes the clicks (a selection may name only one view)
             units.append({"name": f"{name}_hit",
-                          "mark": {"type": "rect", "fill": "#FFFFFF", "fillOpacity": 0.001,
+                          "mark": {"type": "rect", "fill": pal.WHITE, "fillOpacity": 0.001,
                                    "strokeWidth": 0, **cursor},
                           "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
                                        "tooltip": tip}})
@@ -295,10 +261,10 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
     add_boxes("bh_boxes", False)
     if segments:
         data["bh_links"] = segments
-        layers.append({"data": {"name": "bh_links"}, "mark": {"type": "rule", "strokeDash": [5, 3]},
+        layers.append({"data": {"name": "bh_links"},
+                       "mark": {"type": "rule", "strokeDash": list(pal.LINK_DASH)},
                        "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
-                                    "color": colour("colour"), "strokeWidth": _field("sw", scale=None),
-                                    "opacity": _field("op", scale=None)}})
+                                    "color": colour("colour"), "strokeWidth": _field("sw", scale=None)}})
     add_boxes("bh_picks", True)
     groups: dict[tuple[str, str], list[dict]] = {}
     for lb in labels:
@@ -322,29 +288,29 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
             "padding": {"left": PAD, "right": PAD, "top": PAD, "bottom": PAD},
             "usermeta": {"byhand": geometry}, "description": description}
     if selectable and "bh_picks" in data:
-        spec["params"] = [_cell_param(selected, pick_block, ["bh_picks_hit"])]
+        spec["params"] = [_cell_param(selected, pick_region, ["bh_picks_hit"])]
     return ByHandChart(spec, data, geometry)
 
 
 def _lit(boxes: _Boxes, step: Step, selected: tuple[int, int] | None) -> np.ndarray:
     """Which boxes light up for the picked product cell (i, j)."""
     lit = np.zeros(len(boxes), dtype=bool)
-    if selected is None or step.product is None:
+    if selected is None or step.kind not in ("multiply", "elementwise"):
         return lit
     i, j = selected
     m, n = step.product.shape
     if not (0 <= i < m and 0 <= j < n):
         return lit  # a stale pick (the sizes changed): nothing lights up
-    block, row, col = boxes.block, boxes.row, boxes.col
+    region, row, col = boxes.region, boxes.row, boxes.col
     here = (row == i) & (col == j)
-    lit |= (block == "result") & here
-    if step.left is not None:
-        lit |= ((block == "left") & (row == i)) | ((block == "right") & (col == j)) | (
-            (block == "product") & here)
+    lit |= (region == "result") & here
+    if step.kind == "multiply":
+        lit |= ((region == "left") & (row == i)) | ((region == "right") & (col == j)) | (
+            (region == "product") & here)
     elif step.op.whole_column:  # each result cell depends on its whole column
-        lit |= (block == "product") & (col == j)
+        lit |= (region == "product") & (col == j)
     else:
-        lit |= (block == "product") & here
+        lit |= (region == "product") & here
     return lit
 
 
@@ -370,16 +336,13 @@ def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
     """The tooltip of each box: the dot product for a product cell, the op for a result cell."""
     out = [f"{p} [{r + 1}, {c + 1}] = {t}" if t else ""
            for p, r, c, t in zip(boxes.part, boxes.row.tolist(), boxes.col.tolist(), boxes.text)]
-    op = step.op
-    has_result = step.result is not None and step.product is not None and op.name != "none"
-    dots = _dot_texts(step, decimals) if step.is_multiply else None
-    for k in np.flatnonzero(boxes.isin(("product", "result")) & ~boxes.blank).tolist():
+    dots = _dot_texts(step, decimals) if step.kind == "multiply" else None
+    for k in np.flatnonzero(boxes.isin(("product", "result")) & ~boxes.hidden).tolist():
         r, c = int(boxes.row[k]), int(boxes.col[k])
-        if boxes.block[k] == "product" and dots is not None:
+        if boxes.region[k] == "product" and dots is not None:
             out[k] = dots[r, c]
-        elif boxes.block[k] == "result" and has_result:
-            src = fmt(step.product[r, c], decimals)
-            out[k] = op.detail(src, boxes.text[k])
+        elif boxes.region[k] == "result":
+            out[k] = step.op.detail(fmt(step.product[r, c], decimals), boxes.text[k])
     return out
 
 
@@ -390,9 +353,9 @@ def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) ->
     picks = [c - a for p, a, b in step.left.spans() if p.role == "identity" for c in range(a, b)]
     quiet, active = [], []
     for link, k in zip(lay.links, picks):
-        on = selected is not None and step.product is not None and selected[0] == k
-        style = ({"colour": PALETTE["highlight"], "sw": 3.0, "op": 1.0} if on
-                 else {"colour": PALETTE["identity"], "sw": 1.6, "op": 0.8})
+        on = selected is not None and step.kind == "multiply" and selected[0] == k
+        style = ({"colour": pal.HIGHLIGHT, "sw": 3.0} if on
+                 else {"colour": pal.LINK_COLOUR, "sw": pal.LINK_WIDTH})
         (ax, ay), (bx, by), (cx, cy) = link.points
         (active if on else quiet).extend([{"x": ax, "y": ay, "x2": bx, "y2": by, **style},
                                           {"x": bx, "y": by, "x2": cx, "y2": cy, **style}])
@@ -400,42 +363,41 @@ def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) ->
 
 
 def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | None = None,
-               blank: set[tuple[str, int, int]] | None = None, width: float | None = None,
+               hidden: set[tuple[str, int, int]] | None = None, width: float | None = None,
                cell_size: float | None = None, tooltips: bool = True) -> ByHandChart:
     """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
 
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
     right one, the cell itself, its result and the skip link that carries row i (element-wise
     softmax/LayerNorm: the product's whole column j); a pick outside the product is ignored.
-    ``blank`` holds (block, row, col) cells drawn white with a faint "?" (practice). ``width``
+    ``hidden`` holds (region, row, col) boxes drawn white with a faint "?" (practice). ``width``
     (px) shrinks the cells to fit (never below what the widest number needs at 13 px);
     ``cell_size`` (px) fixes them.
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
-    boxes, block ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
+    boxes, region ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
     >>> from byhand import residual_block, default_residual
     >>> chart = step_chart(residual_block(**default_residual()).steps[3], selected=(0, 1))
     >>> [p["name"] for p in chart.to_dict()["params"]]
     ['cell']
     """
-    lay = layout_step(step, blank)
+    lay = layout_step(step, hidden)
     boxes = _Boxes(lay, decimals)
     lit = _lit(boxes, step, selected)
     if tooltips:
         boxes.detail = _details(boxes, step, decimals)
-    for k in np.flatnonzero(boxes.blank).tolist():  # a practice blank shows a faint "?" to work out
-        if (str(boxes.block[k]), int(boxes.row[k]), int(boxes.col[k])) in (blank or ()):
+    for k in np.flatnonzero(boxes.hidden).tolist():  # a hidden box shows a faint "?" to work out
+        if (str(boxes.region[k]), int(boxes.row[k]), int(boxes.col[k])) in (hidden or ()):
             boxes.text[k] = "?"
-    # the cells this step creates: its product and result (an element-wise step's product is its input)
-    created = boxes.isin(("product", "result") if step.left is not None else ("result",))
-    given = step.product is None and step.left is None  # its matrix's boxes take the picks
+    created = boxes.isin(created_regions(step))
+    given = step.kind == "given"  # its matrix's boxes take the picks
     pick = boxes.isin(("given",) if given else ("product", "result"))
     records = {"bh_boxes": boxes.records(lit, created, ~pick), "bh_picks": boxes.records(lit, created, pick)}
-    labels = _label_records(lay, dict(zip(boxes.part, boxes.role)))
+    labels = _label_records(lay)
     longest = max(map(_em, set(boxes.text)), default=0.5)
     cell, font = _fit(boxes, labels, longest, width, cell_size)
     return _chart(boxes, records, labels, _link_segments(lay, step, selected), cell=cell, font=font,
-                  selectable=True, pick_block="given" if given else "product",
+                  selectable=True, pick_region="given" if given else "product",
                   selected=selected if lit.any() else None, description=summary(step))
 
 
@@ -447,7 +409,7 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
 
     ``highlight`` holds (i, j) cells to emphasise; ``marks`` maps (i, j) to a short text drawn
     under the value (e.g. the difference ``+2``). ``selectable`` (default) adds the point
-    selection ``"cell"`` (block ``"given"``) so that ``on_select`` works on it too.
+    selection ``"cell"`` (region ``"given"``) so that ``on_select`` works on it too.
 
     >>> import numpy as np
     >>> spec = matrix_chart("X", np.array([[1, 2]], dtype=object), marks={(0, 1): "+2"}).to_dict()
@@ -457,8 +419,8 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     m = np.asarray(m) if not isinstance(m, np.ndarray) else m
     if m.ndim == 1:
         m = m.reshape(-1, 1)
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role not in pal.ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(pal.ROLES)}")
     lay = layout_matrix(name, m, role)
     boxes = _Boxes(lay, decimals)
     hl = highlight or set()
@@ -473,16 +435,16 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     created = np.zeros(len(boxes), dtype=bool)
     key = "bh_picks" if selectable else "bh_boxes"
     records = {key: boxes.records(lit, created, everything)}
-    labels = _label_records(lay, {name: role})
+    labels = _label_records(lay)
     cell, font = _fit(boxes, labels, longest, width, cell_size)
     if marks and not cell_size:
         cell = max(cell, 44)
     return _chart(boxes, records, labels, [], cell=cell, font=font, selectable=selectable,
-                  pick_block="given", description=f"The {m.shape[0]}×{m.shape[1]} matrix {name}.")
+                  pick_region="given", description=f"The {m.shape[0]}×{m.shape[1]} matrix {name}.")
 
 
-def cell_center(chart: ByHandChart, block: str, row: int, col: int) -> tuple[float, float]:
-    """Where box (block, row, col) of a drawing is, in px from the chart's top-left corner.
+def cell_center(chart: ByHandChart, region: str, row: int, col: int) -> tuple[float, float]:
+    """Where box (region, row, col) of a drawing is, in px from the chart's top-left corner.
 
     For browser tests: click the chart element at this offset to pick the cell.
 
@@ -494,21 +456,21 @@ def cell_center(chart: ByHandChart, block: str, row: int, col: int) -> tuple[flo
     geo = chart.geometry
     for records in chart.data.values():
         for r in records:
-            if r.get("block") == block and r.get("row") == row and r.get("col") == col:
+            if r.get("region") == region and r.get("row") == row and r.get("col") == col:
                 return (PAD + (r["x"] + 0.5 - geo["x0"]) * geo["cell"],
                         PAD + (r["y"] + 0.5 - geo["y0"]) * geo["cell"])
-    raise KeyError((block, row, col))
+    raise KeyError((region, row, col))
 
 
-def selected_cell(event, *, with_block: bool = False):
+def selected_cell(event, *, with_region: bool = False):
     """The picked cell ``(row, col)`` from the value ``st.altair_chart(..., on_select="rerun")``
-    returns, or None when nothing is picked. ``with_block=True`` gives ``(block, row, col)``.
+    returns, or None when nothing is picked. ``with_region=True`` gives ``(region, row, col)``.
 
     Streamlit reports a point selection as ``event.selection["cell"]``: a list of dicts of
-    the selection's fields (``block``, ``row``, ``col``); an empty dict or list when nothing
+    the selection's fields (``region``, ``row``, ``col``); an empty dict or list when nothing
     is picked.
 
-    >>> selected_cell({"selection": {"cell": [{"block": "product", "row": 1, "col": 2}]}})
+    >>> selected_cell({"selection": {"cell": [{"region": "product", "row": 1, "col": 2}]}})
     (1, 2)
     >>> selected_cell({"selection": {"cell": {}}}) is None
     True
@@ -529,182 +491,4 @@ def selected_cell(event, *, with_block: bool = False):
         row, col = int(pick["row"]), int(pick["col"])
     except (KeyError, TypeError, ValueError):
         return None
-    return (pick.get("block"), row, col) if with_block else (row, col)
-
-
-# ---------------------------------------------------------------- LaTeX and plain text
-
-_SUBSCRIPT = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-
-
-def _tex_word(match: re.Match) -> str:
-    word = match.group(0)
-    short = re.fullmatch(r"([A-Za-z])(\d+|[a-z])", word)
-    if short:
-        return f"{short.group(1)}_{{{short.group(2)}}}"
-    return rf"\mathrm{{{word}}}" if len(word) > 1 else word
-
-
-def _tex_name(name: str) -> str:
-    r"""A matrix name in TeX: ``W2`` → ``W_{2}``, ``K₁ᵀ`` → ``K_{1}^{\top}``, ``X̂`` → ``\hat{X}``."""
-    s = re.sub(r"(?<![A-Za-z0-9\\])[A-Za-z][A-Za-z0-9]*", _tex_word, name)
-    s = re.sub(r"([A-Z])\u0302", r"\\hat{\1}", s).replace("Ŷ", r"\hat{Y}")
-    s = re.sub(r"[₀-₉]+", lambda m: "_{" + m.group(0).translate(_SUBSCRIPT) + "}", s)
-    s = re.sub(r"_(\\mathrm\{[^}]*\})", r"_{\1}", s)  # x_pad: x_{\mathrm{pad}}
-    return (s.replace("ᵀ", r"^{\top}").replace("·", r" \cdot ").replace("|", r"\,|\,")
-            .replace("√", r"\surd ").replace("×", r"\times ").replace("′", "'"))
-
-
-def _tex_num(v, decimals: int) -> str:
-    if v is None:
-        return r"\square"
-    if isinstance(v, Fraction) and v.denominator != 1:
-        sign = "-" if v < 0 else ""
-        return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-    return fmt(v, decimals, minus="-")
-
-
-def _blank_of(blank, block: str):
-    return {(r, c) for b, r, c in (blank or ()) if b == block}
-
-
-def _tex_rows(values: np.ndarray, decimals: int, hidden: set, sep_rows: set[int]) -> str:
-    rows = []
-    for r in range(values.shape[0]):
-        cells = " & ".join(_tex_num(None if (r, c) in hidden else values[r, c], decimals)
-                           for c in range(values.shape[1]))
-        rows.append((r"\hline " if r in sep_rows else "") + cells)
-    return r" \\ ".join(rows)
-
-
-def _tex_stacked(st: Stacked, decimals: int, hidden: set) -> str:
-    spans = st.spans()
-    if st.axis == 1:
-        spec = "|".join("c" * p.shape[1] for p, _, _ in spans)
-        sep = set()
-    else:
-        spec = "c" * st.shape[1]
-        sep = {a for _, a, _ in spans[1:]}
-    body = _tex_rows(st.values, decimals, hidden, sep)
-    return (rf"\underset{{{_tex_name(st.name)}}}{{\left[\begin{{array}}{{{spec}}}{body}"
-            rf"\end{{array}}\right]}}")
-
-
-def _tex_matrix(m: np.ndarray | None, shape: tuple[int, int], name: str, decimals: int, hidden: set) -> str:
-    if m is None:
-        m = np.full(shape, None, dtype=object)
-        hidden = {(r, c) for r in range(shape[0]) for c in range(shape[1])}
-    body = _tex_rows(m, decimals, hidden, set())
-    return rf"\underset{{{_tex_name(name)}}}{{\begin{{bmatrix}}{body}\end{{bmatrix}}}}"
-
-
-def step_latex(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | None = None) -> str:
-    r"""The step as one LaTeX string for ``st.latex`` (KaTeX): left · right = product → result.
-
-    Stacked parts are split by ``|`` columns or ``\hline`` rows, fractions are ``\tfrac``,
-    ``blank`` cells are ``\square``.
-
-    >>> from byhand import residual_block
-    >>> print(step_latex(residual_block([[1, -1]], [[2]], [0], [[1]], [['1/2']]).steps[0]))
-    X = \begin{bmatrix}1 & -1\end{bmatrix}
-    """
-    if step.left is None and step.product is None:  # given
-        body = _tex_rows(step.result, decimals, _blank_of(blank, "given"), set())
-        return rf"{_tex_name(step.name)} = \begin{{bmatrix}}{body}\end{{bmatrix}}"
-    out = []
-    if step.left is not None:
-        out.append(_tex_stacked(step.left, decimals, _blank_of(blank, "left")))
-        out.append(r"\cdot")
-        out.append(_tex_stacked(step.right, decimals, _blank_of(blank, "right")))
-        shape = (step.left.shape[0], step.right.shape[1])
-        pname = step.product_name or "?"
-        if step.product is not None and step.op.name == "none" and step.name != pname:
-            pname = f"{step.name} = {pname}"
-        out += ["=", _tex_matrix(step.product, shape, pname, decimals, _blank_of(blank, "product"))]
-    else:
-        out.append(_tex_matrix(step.product, step.product.shape, step.product_name, decimals,
-                               _blank_of(blank, "product")))
-    if step.product is not None and step.op.name != "none" and step.result is not None:
-        out += [rf"\xrightarrow{{{step.op.latex}}}",
-                _tex_matrix(step.result, step.result.shape, step.name, decimals, _blank_of(blank, "result"))]
-    return " ".join(out)
-
-
-def _text_row(values, r: int, decimals: int, hidden: set, cuts: list[int]) -> str:
-    cells = []
-    for c in range(values.shape[1]):
-        if c in cuts:
-            cells.append("|")
-        cells.append("?" if (r, c) in hidden else fmt(values[r, c], decimals))
-    return " ".join(cells)
-
-
-def _text_stacked(st: Stacked, decimals: int, hidden: set) -> list[str]:
-    rows, cols = st.shape
-    lines = [f"{st.name} ({rows}×{cols}):"]
-    if st.axis == 1:
-        cuts = [a for _, a, _ in st.spans()[1:]]
-        if len(st.parts) > 1:
-            lines[0] = f"{st.name} ({rows}×{cols}), parts {' | '.join(p.name for p in st.parts)}:"
-        lines += [f"  row {r + 1}: {_text_row(st.values, r, decimals, hidden, cuts)}" for r in range(rows)]
-    else:
-        for p, a, b in st.spans():
-            lines += [f"  {p.name} row {r - a + 1}: {_text_row(st.values, r, decimals, hidden, [])}"
-                      for r in range(a, b)]
-    return lines
-
-
-def _text_matrix(m: np.ndarray | None, shape: tuple[int, int], name: str, decimals: int,
-                 hidden: set) -> list[str]:
-    if m is None:
-        return [f"{name} ({shape[0]}×{shape[1]}): not computed yet."]
-    return [f"{name} ({shape[0]}×{shape[1]}):"] + [
-        f"  row {r + 1}: {_text_row(m, r, decimals, hidden, [])}" for r in range(shape[0])]
-
-
-def summary(step: Step) -> str:
-    """The step in one sentence, e.g. ``[W1 | b1] times [X; 1] gives W1·X + b1; ReLU of it gives H.``
-
-    >>> from byhand import residual_block
-    >>> summary(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]).steps[0])
-    'X: the given 1×2 matrix.'
-    """
-    if step.left is None and step.product is None:
-        return f"{step.name}: the given {step.result.shape[0]}×{step.result.shape[1]} matrix."
-    has_op = step.op.name != "none" and step.result is not None and step.product is not None
-    if step.left is None:
-        return f"{step.op.label} of {step.product_name} gives {step.name}."
-    if step.product is None:
-        m, n = step.left.shape[0], step.right.shape[1]
-        return f"Arrange {step.left.name} and {step.right.name}; their product ({m}×{n}) comes next."
-    pname = step.product_name or "the product"
-    return (f"{step.left.name} times {step.right.name} gives {pname}"
-            + (f"; {step.op.label} of it gives {step.name}." if has_op
-               else (f" = {step.name}." if step.name != pname else ".")))
-
-
-def step_text(step: Step, decimals: int = 3, blank: set[tuple[str, int, int]] | None = None) -> str:
-    """The step in plain text (screen readers, a text view): a sentence, then each matrix row by row.
-
-    >>> from byhand import residual_block
-    >>> print(step_text(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]).steps[0]))
-    X (1×2):
-      row 1: 1 −1
-    """
-    if step.left is None and step.product is None:
-        return "\n".join(_text_matrix(step.result, step.result.shape, step.name, decimals,
-                                      _blank_of(blank, "given")))
-    has_op = step.op.name != "none" and step.result is not None and step.product is not None
-    lines = [summary(step)]
-    if step.left is not None:
-        shape = (step.left.shape[0], step.right.shape[1])
-        pname = step.product_name or "the product"
-        lines += _text_stacked(step.left, decimals, _blank_of(blank, "left"))
-        lines += _text_stacked(step.right, decimals, _blank_of(blank, "right"))
-        lines += _text_matrix(step.product, shape, pname, decimals, _blank_of(blank, "product"))
-    else:
-        lines += _text_matrix(step.product, step.product.shape, step.product_name, decimals,
-                              _blank_of(blank, "product"))
-    if has_op:
-        lines += _text_matrix(step.result, step.result.shape, step.name, decimals, _blank_of(blank, "result"))
-    return "\n".join(lines)
+    return (pick.get("region"), row, col) if with_region else (row, col)

@@ -1,4 +1,4 @@
-"""The by-hand layout of a Step as boxes on a grid: every drawing (altair, PDF, GIF) uses it.
+"""The by-hand layout of a Step as boxes on a grid: every drawing (Vega-Lite, PDF, GIF, XLSX) uses it.
 
 Coordinates are in cell units, x to the right and y downwards. For a multiply
 ``L · R = P`` the right operand R sits above P and the left operand L to the left of P, so
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .stacked import Stacked
-from .walkthrough import Step
+from ..stacked import Stacked
+from ..walkthrough import Step
 
-__all__ = ["Box", "Label", "Link", "Layout", "layout_step", "layout_matrix"]
+__all__ = ["Box", "Label", "Link", "Layout", "layout_step", "layout_matrix", "created_regions", "hidden_in"]
 
 GAP = 1.0  # empty cells between operands
 PART_GAP = 0.25  # gap between stacked parts
@@ -24,17 +24,17 @@ PART_GAP = 0.25  # gap between stacked parts
 
 @dataclass(frozen=True)
 class Box:
-    """One cell: where it is, its value (None: left blank) and what it belongs to.
+    """One cell: where it is, its value (None: hidden) and what it belongs to.
 
-    ``block`` is left, right, product, result or given; ``part``/``role`` the stacked part it
-    is in (product and result boxes: the step's names, role "computed"); ``row``/``col`` its
-    index in the whole block matrix.
+    ``region`` is the box it is in: left, right, product, result or given; ``part``/``role`` the
+    stacked part it is in (product and result boxes: the step's names, role "computed");
+    ``row``/``col`` its index in the whole region's matrix.
     """
 
     x: float
     y: float
     value: object
-    block: str
+    region: str
     part: str
     role: str
     row: int
@@ -43,13 +43,15 @@ class Box:
 
 @dataclass(frozen=True)
 class Label:
-    """A text placed at (x, y); ``align`` is left, center or right; ``kind`` part, name or op."""
+    """A text placed at (x, y); ``align`` is left, center or right; ``kind`` part, name or op;
+    ``role`` the role of the part a ``part`` label names."""
 
     x: float
     y: float
     text: str
     align: str = "center"
     kind: str = "part"
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,12 @@ class Layout:
         ye = [b.y + 1 for b in self.boxes] + [lb.y + height for lb in self.labels]
         return min(xs, default=0), min(ys, default=0), max(xe, default=1), max(ye, default=1)
 
-    def where(self, block: str, row: int, col: int) -> Box:
-        """The box of ``block`` at (row, col)."""
+    def where(self, region: str, row: int, col: int) -> Box:
+        """The box of ``region`` at (row, col)."""
         for b in self.boxes:
-            if b.block == block and b.row == row and b.col == col:
+            if b.region == region and b.row == row and b.col == col:
                 return b
-        raise KeyError((block, row, col))
+        raise KeyError((region, row, col))
 
 
 def _offsets(stacked: Stacked) -> list[float]:
@@ -115,8 +117,8 @@ def _offsets(stacked: Stacked) -> list[float]:
     return out
 
 
-def _stacked_boxes(lay: Layout, stacked: Stacked, block: str, x0: float, y0: float,
-                   blank: bool = False) -> tuple[list[float], list[float]]:
+def _stacked_boxes(lay: Layout, stacked: Stacked, region: str, x0: float,
+                   y0: float) -> tuple[list[float], list[float]]:
     """Add the boxes and part labels of a stacked operand with its top-left at (x0, y0).
 
     Part labels stay clear of the skip-connection links, which run up from the top of the left
@@ -132,16 +134,15 @@ def _stacked_boxes(lay: Layout, stacked: Stacked, block: str, x0: float, y0: flo
         for i in range(p.shape[0]):
             for j in range(p.shape[1]):
                 r, c = (a + i, j) if stacked.axis == 0 else (i, a + j)
-                lay.boxes.append(Box(xs[c], ys[r], None if blank else p.values[i, j], block,
-                                     p.name, p.role, r, c))
+                lay.boxes.append(Box(xs[c], ys[r], p.values[i, j], region, p.name, p.role, r, c))
         if stacked.axis == 1:  # parts side by side: name each under (left) or over (right) it
             mid = (xs[a] + xs[b - 1] + 1) / 2
-            lay.labels.append(Label(mid, ys[-1] + 1.6, p.name) if block == "left"
-                              else Label(mid, ys[0] - 0.35, p.name))
+            lay.labels.append(Label(mid, ys[-1] + 1.6, p.name, role=p.role) if region == "left"
+                              else Label(mid, ys[0] - 0.35, p.name, role=p.role))
         else:  # parts one above the other: name each left (left) or right (right) of it
             mid = (ys[a] + ys[b - 1] + 1) / 2
-            lay.labels.append(Label(xs[0] - 0.2, mid, p.name, "right") if block == "left"
-                              else Label(xs[-1] + 1.2, mid, p.name, "left"))
+            lay.labels.append(Label(xs[0] - 0.2, mid, p.name, "right", role=p.role) if region == "left"
+                              else Label(xs[-1] + 1.2, mid, p.name, "left", role=p.role))
     return xs, ys
 
 
@@ -150,12 +151,12 @@ def _op_gap(label: str) -> float:
     return GAP * 2 if len(label) <= 8 else GAP * 3
 
 
-def _matrix_boxes(lay: Layout, m: np.ndarray | None, shape: tuple[int, int], block: str,
+def _matrix_boxes(lay: Layout, m: np.ndarray | None, shape: tuple[int, int], region: str,
                   name: str, x0: float, y0: float) -> None:
     for i in range(shape[0]):
         for j in range(shape[1]):
             value = None if m is None else m[i, j]
-            lay.boxes.append(Box(x0 + j, y0 + i, value, block, name, "computed", i, j))
+            lay.boxes.append(Box(x0 + j, y0 + i, value, region, name, "computed", i, j))
     lay.labels.append(Label(x0 + shape[1] / 2, y0 + shape[0] + 0.6, name, kind="name"))
 
 
@@ -168,23 +169,29 @@ def layout_matrix(name: str, m: np.ndarray, role: str = "input") -> Layout:
     return lay
 
 
-def layout_step(step: Step, blank: set[tuple[str, int, int]] | None = None) -> Layout:
-    """Lay ``step`` out by hand; cells whose (block, row, col) are in ``blank`` get no value."""
-    blank = blank or set()
-    if step.left is not None and step.right is not None:
-        return _layout_multiply(step, blank)
-    if step.product is not None:  # element-wise step: input → op → result
-        lay = Layout()
-        _matrix_boxes(lay, step.product, step.product.shape, "product", step.product_name, 0, 0)
-        gap = _op_gap(step.op.label)
-        x = step.product.shape[1] + gap
-        lay.labels.append(Label(x - gap / 2, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
-        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0)
-        return _blank(lay, blank)
-    return _blank(layout_matrix(step.name, step.result, "input"), blank)
+def layout_step(step: Step, hidden: set[tuple[str, int, int]] | None = None) -> Layout:
+    """Lay ``step`` out by hand; boxes whose (region, row, col) are in ``hidden`` get no value."""
+    if step.kind in ("arrange", "multiply"):
+        lay = _layout_multiply(step)
+    elif step.kind == "elementwise":  # input → op → result
+        lay = _layout_elementwise(step)
+    else:  # given
+        lay = layout_matrix(step.name, step.result, "input")
+    return _hide(lay, hidden)
 
 
-def _layout_multiply(step: Step, blank: set) -> Layout:
+def _layout_elementwise(step: Step) -> Layout:
+    lay = Layout()
+    _matrix_boxes(lay, step.product, step.product.shape, "product", step.product_name, 0, 0)
+    gap = _op_gap(step.op.label)
+    x = step.product.shape[1] + gap
+    lay.labels.append(Label(x - gap / 2, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
+    _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0)
+    return lay
+
+
+def _layout_multiply(step: Step) -> Layout:
+    """A multiply, or an arrange step (its product boxes empty, still to come)."""
     lay = Layout()
     left, right = step.left, step.right
     k_rows = right.shape[0] + PART_GAP * (len(right.parts) - 1 if right.axis == 0 else 0)
@@ -193,10 +200,10 @@ def _layout_multiply(step: Step, blank: set) -> Layout:
     px, py = k_cols + GAP, top + k_rows + GAP  # product's top-left
     rxs, rys = _stacked_boxes(lay, right, "right", px, top)
     lxs, lys = _stacked_boxes(lay, left, "left", 0.0, py)
-    m, n = step.product.shape if step.product is not None else (left.shape[0], right.shape[1])
+    m, n = left.shape[0], right.shape[1]
     pname = step.product_name or "?"
-    has_result = step.op.name != "none" and step.result is not None
-    if step.product is not None and not has_result and step.name and step.name != pname:
+    has_result = step.answer_region == "result"
+    if step.kind == "multiply" and not has_result and step.name and step.name != pname:
         pname = f"{step.name} = {pname}"  # e.g. Z = X·A: the product is the step's result
     _matrix_boxes(lay, step.product, (m, n), "product", pname, px, py)
     if has_result:
@@ -210,11 +217,27 @@ def _layout_multiply(step: Step, blank: set) -> Layout:
             continue
         for c in range(a, b):
             lay.links.append(Link(lxs[c] + 0.5, py, px, rys[c] + 0.5))
-    return _blank(lay, blank)
+    return lay
 
 
-def _blank(lay: Layout, blank: set) -> Layout:
-    if blank:
-        lay.boxes = [Box(b.x, b.y, None, b.block, b.part, b.role, b.row, b.col)
-                     if (b.block, b.row, b.col) in blank else b for b in lay.boxes]
+def created_regions(step: Step) -> tuple[str, ...]:
+    """The regions whose cells the step creates (drawn with a dark border): a multiply's product and
+    result (an arrange step's product still to come), an element-wise step's result (its product
+    box is its input)."""
+    return {"given": (), "elementwise": ("result",)}.get(step.kind, ("product", "result"))
+
+
+def hidden_in(hidden: set[tuple[str, int, int]] | None, region: str) -> set[tuple[int, int]]:
+    """The (row, col) of the hidden boxes of one region.
+
+    >>> sorted(hidden_in({("product", 0, 1), ("result", 1, 1)}, "product"))
+    [(0, 1)]
+    """
+    return {(r, c) for g, r, c in (hidden or ()) if g == region}
+
+
+def _hide(lay: Layout, hidden: set | None) -> Layout:
+    if hidden:
+        lay.boxes = [Box(b.x, b.y, None, b.region, b.part, b.role, b.row, b.col)
+                     if (b.region, b.row, b.col) in hidden else b for b in lay.boxes]
     return lay

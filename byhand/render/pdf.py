@@ -2,7 +2,8 @@
 
 Kinds: ``worked`` (every value), ``practice`` (the exercise's blank cells empty) and ``empty``
 (only the layout, every box empty). The answer key, when asked for, starts on a new page.
-The same exercise gives the same bytes: the creation date is fixed.
+Boxes, labels and skip links look as on screen (``byhand.render.palette``); a box to fill in is
+white. The same exercise gives the same bytes: the creation date is fixed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from datetime import datetime, timezone
 
 from fpdf import FPDF
 
-from ..layout import Layout, layout_step
 from ..numbers import ByHandError, fmt
 from ..practice import Exercise, make_exercise
 from ..walkthrough import Walkthrough
-from . import FONT_BOLD, FONT_REGULAR, box_fill
+from . import FONT_BOLD, FONT_REGULAR
+from . import palette as pal
+from .layout import Layout, created_regions, layout_step
 
 __all__ = ["worksheet_pdf", "answer_key_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
            "check_options"]
@@ -24,8 +26,6 @@ PAPERS = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 KINDS = ("worked", "practice", "empty")
 FIXED_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
 MARGIN = 14.0
-INK, GRID, MUTED, LINK = (31, 41, 55), (107, 114, 128), (75, 85, 99), (22, 163, 74)
-ANSWER_FILL = (254, 240, 138)
 PT = 72 / 25.4  # points per mm
 
 
@@ -58,7 +58,7 @@ class WorksheetPDF(FPDF):
     def footer(self):
         self.set_y(-10)
         self.set_font("DejaVu", "", 7.5)
-        self.set_text_color(*MUTED)
+        self.set_text_color(*pal.rgb(pal.MUTED))
         self.cell(0, 4, f"ByHand · {self.footer_text} · page {self.page_no()}", align="C")
 
     @property
@@ -79,26 +79,33 @@ def _aspect(pdf: FPDF, layouts: list[Layout], decimals: int, size_pt: float) -> 
     return max(1.0, (widest + 1.2) / height_mm)
 
 
-def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float, uy: float,
-                 decimals: int, highlight: set) -> None:
-    """Draw boxes (filled by role, ``highlight`` ones as answers), part labels and skip links."""
-    pdf.set_draw_color(*LINK)
-    pdf.set_line_width(0.35)
+def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: float, y0: float,
+                 ux: float, uy: float, decimals: int, highlight: set) -> None:
+    """Draw skip links, boxes (``highlight`` ones as answers), then part labels."""
+    pdf.set_draw_color(*pal.rgb(pal.LINK_COLOUR))
+    pdf.set_line_width(pal.scaled(pal.LINK_WIDTH, uy))
+    pdf.set_dash_pattern(*(pal.scaled(d, uy) for d in pal.LINK_DASH))
     for ln in lay.links:
-        pts = getattr(ln, "points", ((ln.x1, ln.y1), (ln.x2, ln.y2)))
-        pdf.polyline([(x0 + px * ux, y0 + py * uy) for px, py in pts])
-    pdf.set_draw_color(*GRID)
-    pdf.set_line_width(0.2)
+        pdf.polyline([(x0 + px * ux, y0 + py * uy) for px, py in ln.points])
+    pdf.set_dash_pattern()
     size = max(5.0, uy * 0.42 * PT)
     pdf.set_font("DejaVu", "", size)
-    pdf.set_text_color(*INK)
-    for b in lay.boxes:
+
+    def order(b) -> int:  # dark and highlighted borders last, on top of their neighbours'
+        return 2 * ((b.region, b.row, b.col) in highlight) + (b.region in created)
+
+    for b in sorted(lay.boxes, key=order):
         bx, by = x0 + b.x * ux, y0 + b.y * uy
-        answer = (b.block, b.row, b.col) in highlight
-        pdf.set_fill_color(*(ANSWER_FILL if answer else box_fill(b.block, b.role)))
+        answer = (b.region, b.row, b.col) in highlight
+        text = "" if b.value is None else fmt(b.value, decimals)
+        look = pal.box_look(b.role, hidden=b.value is None, created=b.region in created, lit=answer,
+                            faint=pal.is_faint(b.role, text))
+        pdf.set_fill_color(*pal.rgb(look.fill))
+        pdf.set_draw_color(*pal.rgb(look.stroke))
+        pdf.set_line_width(pal.scaled(look.width, uy))
         pdf.rect(bx, by, ux, uy, style="DF")
-        if b.value is not None:
-            text = fmt(b.value, decimals)
+        if text:
+            pdf.set_text_color(*pal.rgb(look.ink))
             pdf.set_font("DejaVu", "B" if answer else "", size)
             w = pdf.get_string_width(text)
             if w > ux - 0.6:  # shrink a value too long for its box
@@ -108,7 +115,7 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float
     label = max(5.0, uy * 0.36 * PT)
     for lb in lay.labels:
         pdf.set_font("DejaVu", "B", label)
-        pdf.set_text_color(*(LINK if lb.kind == "op" else INK))
+        pdf.set_text_color(*pal.rgb(pal.label_ink(lb.kind, lb.role)))
         lines = [lb.text]
         if lb.kind == "op" and pdf.get_string_width(lb.text) > 1.9 * ux:
             words, lines = lb.text.split(), [""]
@@ -124,7 +131,7 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, x0: float, y0: float, ux: float
             lx = x0 + lb.x * ux - {"left": 0, "center": w / 2, "right": w}[lb.align]
             ly = y0 + lb.y * uy + pdf.font_size * 0.35 + (k - (len(lines) - 1) / 2) * lh
             pdf.text(lx, ly, text)
-    pdf.set_text_color(*INK)
+    pdf.set_text_color(*pal.rgb(pal.TEXT))
 
 
 def _wrap(pdf: WorksheetPDF, text: str, width: float) -> list[str]:
@@ -144,10 +151,11 @@ def _wrap(pdf: WorksheetPDF, text: str, width: float) -> list[str]:
     return lines
 
 
-def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False, colour=INK) -> None:
+def _text_block(pdf: WorksheetPDF, text: str, size: float, bold: bool = False,
+                colour: str = pal.TEXT) -> None:
     """Wrapped text across the page from the current y; y moves below it."""
     pdf.set_font("DejaVu", "B" if bold else "", size)
-    pdf.set_text_color(*colour)
+    pdf.set_text_color(*pal.rgb(colour))
     line = size / PT * 1.45
     y = pdf.get_y()
     for text_line in _wrap(pdf, text, pdf.usable_width):
@@ -161,13 +169,13 @@ def _text_height(pdf: WorksheetPDF, text: str, size: float, bold: bool = False) 
     return len(_wrap(pdf, text, pdf.usable_width)) * size / PT * 1.45
 
 
-def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dict, decimals: int,
+def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dict, decimals: int,
                 steps: list[int], max_unit: float, captions: bool = True) -> None:
     """Each step in turn: its title, caption and drawing, starting a page when it does not fit."""
-    layouts = {k: layout_step(wt.steps[k], blanks.get(k)) for k in steps}
+    layouts = {k: layout_step(wt.steps[k], hidden.get(k)) for k in steps}
     if not layouts:
         return
-    # box sizes from every value, blank or not: worked, practice and empty sheets match page by page
+    # box sizes from every value, hidden or not: worked, practice and empty sheets match page by page
     aspect = _aspect(pdf, [layout_step(wt.steps[k]) for k in steps], decimals, 10.0)
     page_h = pdf.bottom - MARGIN - 20
     for k in steps:
@@ -184,13 +192,14 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, blanks: dict, highlight: dic
             pdf.add_page()
         _text_block(pdf, title, 11, bold=True)
         if caption:
-            _text_block(pdf, caption, 8.5, colour=MUTED)
+            _text_block(pdf, caption, 8.5, colour=pal.MUTED)
         y = pdf.get_y() + 2
         x = MARGIN + (pdf.usable_width - (ex1 - ex0) * ux) / 2 - ex0 * ux
-        _draw_layout(pdf, lay, x, y - ey0 * uy, ux, uy, decimals, highlight.get(k, set()))
+        _draw_layout(pdf, lay, created_regions(step), x, y - ey0 * uy, ux, uy, decimals,
+                     highlight.get(k, set()))
         pdf.set_y(y + (ey1 - ey0) * uy + 1)
         if note:
-            _text_block(pdf, note, 8, colour=MUTED)
+            _text_block(pdf, note, 8, colour=pal.MUTED)
         pdf.set_y(pdf.get_y() + 3)
 
 
@@ -201,23 +210,24 @@ def _header(pdf: WorksheetPDF, ex: Exercise, kind: str, decimals: int, heading: 
     what = {"worked": "Worked example: every value is filled in.",
             "practice": "Practice: fill in every empty box by hand.",
             "empty": "Blank sheet: the layout only; choose your own numbers and work them out.",
-            "key": "The answers are the shaded boxes."}[kind]
+            "key": "The answers are the shaded boxes with a bold border."}[kind]
     if kind in ("practice", "empty"):
         what += (" Write fractions as 1/3." if wt.exact
                  else f" Round to {decimals} decimal places.")
     _text_block(pdf, f"Block: {wt.block}    Code: {ex.code or '—'}", 9.5)
-    _text_block(pdf, what, 9.5, colour=MUTED)
+    _text_block(pdf, what, 9.5, colour=pal.MUTED)
     if heading == "Worksheet":
         pdf.set_y(pdf.get_y() + 2)
         _text_block(pdf, "Name: ______________________________     Date: ______________", 10)
-    pdf.set_draw_color(*GRID)
+    pdf.set_draw_color(*pal.rgb(pal.GRID))
+    pdf.set_line_width(0.2)
     pdf.line(MARGIN, pdf.get_y() + 1.5, pdf.w - MARGIN, pdf.get_y() + 1.5)
     pdf.set_y(pdf.get_y() + 4)
 
 
-def _empty_blanks(wt: Walkthrough) -> dict:
+def _all_hidden(wt: Walkthrough) -> dict:
     """Every box of every step left empty."""
-    return {k: {(b.block, b.row, b.col) for b in layout_step(s).boxes} for k, s in enumerate(wt.steps)}
+    return {k: {(b.region, b.row, b.col) for b in layout_step(s).boxes} for k, s in enumerate(wt.steps)}
 
 
 def add_worksheet(pdf: WorksheetPDF, ex: Exercise, kind: str = "practice", decimals: int = 3) -> None:
@@ -226,8 +236,8 @@ def add_worksheet(pdf: WorksheetPDF, ex: Exercise, kind: str = "practice", decim
     pdf.add_page()
     pdf.footer_text = ex.code or wt.title
     _header(pdf, ex, kind, decimals, "Worksheet")
-    blanks = {} if kind == "worked" else _empty_blanks(wt) if kind == "empty" else ex.blanks()
-    _draw_steps(pdf, wt, blanks, {}, decimals, list(range(len(wt.steps))), 9.0)
+    hidden = {} if kind == "worked" else _all_hidden(wt) if kind == "empty" else ex.hidden()
+    _draw_steps(pdf, wt, hidden, {}, decimals, list(range(len(wt.steps))), 9.0)
 
 
 def key_cells(ex: Exercise, kind: str) -> dict[int, set]:
@@ -235,7 +245,7 @@ def key_cells(ex: Exercise, kind: str) -> dict[int, set]:
     cells = ex.cells if kind == "practice" else make_exercise(ex.walkthrough, "all").cells
     out: dict[int, set] = {}
     for c in cells:
-        out.setdefault(c.step, set()).add((c.block, c.row, c.col))
+        out.setdefault(c.step, set()).add((c.region, c.row, c.col))
     return out
 
 

@@ -24,11 +24,11 @@ import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
-from ..layout import Layout, layout_step
 from ..numbers import ByHandError, fmt
 from ..practice import Exercise, make_exercise, tolerance
 from ..walkthrough import Step, Walkthrough
-from . import box_fill
+from . import palette as pal
+from .layout import Layout, layout_step
 from .pdf import KINDS, key_cells
 
 __all__ = ["worksheet_xlsx", "plan_sheet", "write_sheet", "XCell", "SheetPlan", "sheet_name",
@@ -37,20 +37,20 @@ __all__ = ["worksheet_xlsx", "plan_sheet", "write_sheet", "XCell", "SheetPlan", 
 STATUS = ("NOT DONE", "CORRECT", "INCORRECT")
 FIXED_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
 FIRST_STEP_ROW = 6
-ANSWER_FILL = (254, 240, 138)
 
 
 @dataclass
 class XCell:
     """One written cell: its value (what the engine says), formula (None: a constant or blank),
-    ``kind`` (given, copy, computed, student, check, answer, label, box, score) and fill."""
+    ``kind`` (given, copy, computed, student, check, answer, label, box, score) and fill
+    (``#rrggbb``, from the palette)."""
 
     row: int
     col: int
     value: object = None
     formula: str | None = None
     kind: str = "given"
-    fill: tuple[int, int, int] | None = None
+    fill: str | None = None
     bold: bool = False
     key: tuple | None = None  # the exercise cell this student/check/answer cell belongs to
 
@@ -124,7 +124,7 @@ def _const(x) -> str:
 
 
 class _StepCells:
-    """The sheet address of every box of one step, by (block, row, col)."""
+    """The sheet address of every box of one step, by (region, row, col)."""
 
     def __init__(self, lay: Layout, row0: int, col0: int):
         self.cols = _axis([b.x for b in lay.boxes])
@@ -135,7 +135,7 @@ class _StepCells:
         self.dy, self.dx = -min(ys), -min(xs)
         self.height = int(max(ys) - min(ys)) + 1
         self.width = int(max(xs) - min(xs)) + 1
-        self.at = {(b.block, b.row, b.col): self.cell(b.x, b.y) for b in lay.boxes}
+        self.at = {(b.region, b.row, b.col): self.cell(b.x, b.y) for b in lay.boxes}
 
     def cell(self, x: float, y: float, floor: bool = False) -> tuple[int, int]:
         fx, fy = self.cols(x), self.rows(y)
@@ -248,30 +248,25 @@ def _plan_boxes(plan: SheetPlan, ex: Exercise, k: int, step: Step, lay: Layout, 
                 typed: dict) -> None:
     """Write one step's boxes: constants, copies, formulas, or the learner's empty cells."""
     wt = ex.walkthrough
-    parts = {}
-    for block, st in (("left", step.left), ("right", step.right)):
-        if st is not None:
-            for p, a, _ in st.spans():
-                parts[(block, p.name, a)] = p
     # product and result cells last, so that every operand is in place
-    order = sorted(lay.boxes, key=lambda b: b.block in ("product", "result"))
+    order = sorted(lay.boxes, key=lambda b: b.region in ("product", "result"))
     for b in order:
-        rc = sc.at[(b.block, b.row, b.col)]
-        fill = box_fill(b.block, b.role)
-        key = (k, b.block, b.row, b.col)
+        rc = sc.at[(b.region, b.row, b.col)]
+        fill, empty = pal.box_look(b.role).fill, pal.box_look(b.role, hidden=True).fill
+        key = (k, b.region, b.row, b.col)
         if kind == "empty":
-            plan.cells.append(XCell(*rc, None, kind="box", fill=fill))
+            plan.cells.append(XCell(*rc, None, kind="box", fill=empty))
             continue
         if key in student:
-            plan.cells.append(XCell(*rc, typed.get(key), kind="student", fill=(255, 255, 255), key=key))
+            plan.cells.append(XCell(*rc, typed.get(key), kind="student", fill=empty, key=key))
             volatile.add(_ref(rc))
-            _define(defined, step, b.block, b.row, b.col, rc)
+            _define(defined, step, b.region, b.row, b.col, rc)
             continue
         value, src = _box_source(step, b, wt)
         if value is None:  # the product box of a step that only arranges operands
-            plan.cells.append(XCell(*rc, None, kind="box", fill=fill))
+            plan.cells.append(XCell(*rc, None, kind="box", fill=empty))
             continue
-        if b.block in ("left", "right", "given") or (b.block == "product" and not step.is_multiply):
+        if b.region in ("left", "right", "given") or (b.region == "product" and step.kind == "elementwise"):
             if src is not None and src in defined:
                 target = _ref(defined[src])
                 if target in volatile:
@@ -285,36 +280,35 @@ def _plan_boxes(plan: SheetPlan, ex: Exercise, k: int, step: Step, lay: Layout, 
                 if src is not None:
                     defined[src] = rc
             continue
-        formula = (_product_formula(step, b.row, b.col, sc.at) if b.block == "product"
+        formula = (_product_formula(step, b.row, b.col, sc.at) if b.region == "product"
                    else _op_formula(step, b.row, b.col, sc.at))
         if formula is None or (_refs_in(formula) & volatile):
             plan.cells.append(XCell(*rc, value, None, "given", fill))
         else:
             plan.cells.append(XCell(*rc, value, formula, "computed", fill))
-        _define(defined, step, b.block, b.row, b.col, rc)
+        _define(defined, step, b.region, b.row, b.col, rc)
 
 
-def _define(defined: dict, step: Step, block: str, i: int, j: int, rc: tuple[int, int]) -> None:
+def _define(defined: dict, step: Step, region: str, i: int, j: int, rc: tuple[int, int]) -> None:
     """Remember where the step's named result is worked out."""
-    named = "result" if step.op.name != "none" or not step.is_multiply else "product"
-    if block == named and step.result is not None:
+    if region == step.answer_region:
         defined.setdefault((step.name, i, j), rc)
 
 
 def _box_source(step: Step, b, wt: Walkthrough):
     """A box's value and the (matrix, i, j) it copies (None for constants and computed cells)."""
-    if b.block == "given":
+    if b.region == "given":
         return step.result[b.row, b.col], (step.name, b.row, b.col)
-    if b.block in ("left", "right"):
-        st = step.left if b.block == "left" else step.right
+    if b.region in ("left", "right"):
+        st = step.left if b.region == "left" else step.right
         idx = b.row if st.axis == 0 else b.col
         p, off = st.part_at(idx)
         i, j = (off, b.col) if st.axis == 0 else (b.row, off)
         return p.values[i, j], p.source_cell(i, j)
-    if b.block == "product":
-        if step.product is None:
+    if b.region == "product":
+        if step.kind == "arrange":
             return None, None
-        src = None if step.is_multiply else (step.product_name, b.row, b.col)
+        src = None if step.kind == "multiply" else (step.product_name, b.row, b.col)
         return step.product[b.row, b.col], src
     return step.result[b.row, b.col], None
 
@@ -333,17 +327,17 @@ def _plan_checks(plan: SheetPlan, ex: Exercise, step_cells: list, col0: int, dec
     """A self-check cell beside each learner's cell, its answer in a hidden column further right."""
     spans = []
     for k, sc in step_cells:
-        cols = [sc.at[(c.block, c.row, c.col)][1] for c in ex.cells_of(k)]
+        cols = [sc.at[(c.region, c.row, c.col)][1] for c in ex.cells_of(k)]
         if cols:
             spans.append((k, sc, min(cols), max(cols) - min(cols) + 1))
     width = max(s[3] for s in spans)
     ans0 = col0 + width + 1
     checks = []
     for k, sc, first, _ in spans:
-        top = min(sc.at[(c.block, c.row, c.col)][0] for c in ex.cells_of(k))
+        top = min(sc.at[(c.region, c.row, c.col)][0] for c in ex.cells_of(k))
         plan.cells.append(XCell(top - 1, col0, "Self-check", kind="label", bold=True))
         for c in ex.cells_of(k):
-            r, cc = sc.at[(c.block, c.row, c.col)]
+            r, cc = sc.at[(c.region, c.row, c.col)]
             x, chk, ans = _ref((r, cc)), (r, col0 + cc - first), (r, ans0 + cc - first)
             a = _ref(ans)
             tol = f"{tolerance(c.answer, decimals):.10g}".upper()
@@ -385,9 +379,9 @@ class _Formats:
         if key not in self.cache:
             props = {"num_format": num, "bold": bold, "font_name": "Calibri", "font_size": 11}
             if fill is not None:
-                props["bg_color"] = "#{:02X}{:02X}{:02X}".format(*fill)
+                props["bg_color"] = fill
             if border:
-                props.update(border=border, border_color="#6B7280")
+                props.update(border=border, border_color=pal.GRID)
             if align:
                 props.update(align=align, valign="vcenter")
             if font:
@@ -421,7 +415,7 @@ def write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, name: str, plan: She
         elif c.kind == "box":
             ws.write_blank(c.row, c.col, None, formats.get(c.fill, border=1))
         elif c.kind == "student":
-            f = formats.get((255, 255, 255), border=2, align="center")
+            f = formats.get(c.fill, border=2, align="center")
             if c.value is None:
                 ws.write_blank(c.row, c.col, None, f)
             elif isinstance(c.value, str):
@@ -438,8 +432,7 @@ def write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, name: str, plan: She
                              sum(_check_value(x, typed, answers, decimals) == "CORRECT"
                                  for x in plan.cells if x.kind == "check"))
         else:
-            f = formats.get(c.fill, _num_format(c.value, decimals), border=1, align="center",
-                            bold=c.fill == ANSWER_FILL)
+            f = formats.get(c.fill, _num_format(c.value, decimals), border=1, align="center", bold=c.bold)
             if c.formula is None:
                 ws.write_number(c.row, c.col, _num(c.value), f)
             elif c.kind == "copy" and "ISBLANK" in c.formula:
@@ -450,7 +443,7 @@ def write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, name: str, plan: She
     if checks:
         top, bottom = min(c.row for c in checks), max(c.row for c in checks)
         left, right = min(c.col for c in checks), max(c.col for c in checks)
-        for word, colour in (("CORRECT", "#BBF7D0"), ("INCORRECT", "#FECACA"), ("NOT DONE", "#F3F4F6")):
+        for word, colour in pal.STATUS_FILLS.items():
             ws.conditional_format(top, left, bottom, right, {
                 "type": "cell", "criteria": "==", "value": f'"{word}"',
                 "format": wb.add_format({"bg_color": colour})})
@@ -465,7 +458,7 @@ def _key_plan(ex: Exercise, kind: str, decimals: int) -> SheetPlan:
     shade = _answer_cells(ex, key_cells(ex, kind))
     for c in plan.cells:
         if (c.row, c.col) in shade:
-            c.fill = ANSWER_FILL
+            c.fill, c.bold = pal.box_look("computed", lit=True).fill, True
     plan.cells[0].value = f"Answer key · {ex.walkthrough.title}"
     plan.cells[3].value = "Answer key: the answers are the shaded cells."
     return plan
