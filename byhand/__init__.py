@@ -4,6 +4,7 @@ A skip connection is an identity matrix stacked beside the weights, so that one 
 gives F(X) + X. Every block returns a ``Walkthrough`` of ``Step``s that every renderer uses.
 """
 
+from .blocks.attention import default_self_attention, random_self_attention, self_attention
 from .blocks.conv import (
                    bottleneck_block,
                    conv_block,
@@ -45,4 +46,5 @@ __all__ = [
     "random_residual", "random_transformer_params", "receptive_field", "residual_block",
     "residual_image", "toy_data", "train_stacks", "transformer_layer", "unrolled_walkthrough",
     "vstack",
+    "default_self_attention", "random_self_attention", "self_attention",  # the attention block
 ]

@@ -118,7 +118,7 @@ class BlockType:
 
 
 def _registry() -> dict[str, BlockType]:
-    from . import conv, encoder, jacobian, residual  # each module defines its BLOCK
+    from . import attention, conv, encoder, jacobian, residual  # each module defines its BLOCK
 
     return {bt.name: bt for bt in (
         residual.BLOCK,
@@ -126,6 +126,7 @@ def _registry() -> dict[str, BlockType]:
         conv.BLOCK,
         conv.BOTTLENECK,
         jacobian.BLOCK,
+        attention.BLOCK,
     )}
 
 
