@@ -103,7 +103,7 @@ def shapes_table(wt) -> pd.DataFrame:
 def render_step(ns: str, wt, step, k: int) -> None:
     """A step: feature-map grids for a map given alone, the by-hand drawing otherwise, plus its maps."""
     maps, n = wt.params["maps"], len(wt.steps)
-    if step.left is None and step.product is None and step.name in maps:
+    if step.kind == "given" and step.name in maps:
         st.subheader(f"Step {k + 1} of {n}: {step.title}", anchor=False)
         st.markdown(step.caption)
         if step.note:

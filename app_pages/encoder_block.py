@@ -61,7 +61,7 @@ def mixing_view(wt, decimals: int) -> None:
         k = wt.steps.index(step) + 1
         with col:
             st.markdown(f"**Step {k}: {step.title}** ({step.name} = {step.product_name}"
-                        + (f", then {step.op.label})" if step.op.name != "none" else ")"))
+                        + (f", then {step.op.label})" if step.answer_region == "result" else ")"))
             r_col, c_col = st.columns(2)
             i = r_col.selectbox(f"Row of {step.name}", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
             j = c_col.selectbox(f"Column of {step.name}", range(1, n + 1), key=f"encoder.mix.{tag}.col") - 1

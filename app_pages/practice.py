@@ -13,7 +13,7 @@ import streamlit as st
 from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec, check_answers, hint
-from byhand.render import vega
+from byhand.render import palette, vega
 from byhand.ui.editors import md_escape
 
 NS = "practice"
@@ -128,8 +128,9 @@ def marks_frame(values, cells, score) -> pd.DataFrame:
 
 
 def colour(v: str) -> str:
-    return {"✓": "background-color: #bbf7d0", "✗": "background-color: #fecaca",
-            "?": "background-color: #fde68a"}.get(v, "")
+    fill = {"✓": palette.STATUS_FILLS["CORRECT"], "✗": palette.STATUS_FILLS["INCORRECT"],
+            "?": palette.HIGHLIGHT_FILL}.get(v)
+    return f"background-color: {fill}" if fill else ""
 
 
 def step_editors(ex, k: int, code: str, checked: bool) -> dict:

@@ -11,6 +11,7 @@ from byhand import ByHandError, default_residual
 from byhand.blocks import block_type
 from byhand.blocks.jacobian import default_unrolled, unrolled_walkthrough
 from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
+from byhand.render import palette
 from byhand.superres import residual_image, to_uint8, upsample
 from byhand.ui import controls, share
 from byhand.ui.editors import (
@@ -30,7 +31,8 @@ NS = "why"
 BLOCK = block_type("jacobian")
 SPEC = ExampleSpec.of(BLOCK, NS)
 CAPTIONS = {i.name: i.caption for i in BLOCK.inputs}
-COLOURS = alt.Scale(domain=["plain", "residual"], range=["#D55E00", "#009E73"])  # the skip's green
+STACK_COLOURS = alt.Scale(domain=["plain", "residual"],  # the residual stack in the skip's colour
+                          range=[palette.HIGHLIGHT, palette.COLOURS["identity"]])
 DEPTH_CHOICES = (1, 2, 4, 8, 16, 32, 64)
 TRAIN_DEFAULT = {"depths": (2, 8, 32), "width": 16, "steps": 300, "lr": 0.01, "optimizer": "adam",
                  "task": "spirals", "branch": "1/sqrt(depth)"}
@@ -225,9 +227,9 @@ with tab_depth:
         y=alt.Y("low:Q", title=("gradient norm ‖∂L/∂x‖" if kind == "gradients" else "activation norm ‖x‖")
                 + " (log scale)",
                 axis=alt.Axis(labelExpr="'1e' + format(datum.value, 'd')")),
-        y2="high:Q", color=alt.Color("stack:N", scale=COLOURS, title="stack"))
+        y2="high:Q", color=alt.Color("stack:N", scale=STACK_COLOURS, title="stack"))
     line = alt.Chart(data).mark_line(strokeWidth=2.5).encode(
-        x="layer:Q", y="mean:Q", color=alt.Color("stack:N", scale=COLOURS),
+        x="layer:Q", y="mean:Q", color=alt.Color("stack:N", scale=STACK_COLOURS),
         tooltip=["stack", "layer", alt.Tooltip("mean:Q", format=".2f", title="mean log10 norm"),
                  alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("high:Q", format=".2f"),
                  alt.Tooltip("dead:Q", format=".0%", title="draws with every unit off")])

@@ -143,7 +143,8 @@ class Softmax(Op):
         if column is None:
             return None
         k = "" if self.scale == 1 else f"*{spreadsheet_number(self.scale)}"
-        return f"=EXP({x}{k})/SUMPRODUCT(EXP({column}{k}))"
+        top = f"MAX({column}){k}"  # subtracted, as the engine does, so that EXP never overflows
+        return f"=EXP({x}{k}-{top})/SUMPRODUCT(EXP({column}{k}-{top}))"
 
     def detail(self, src, out):
         return f"{self.label}: {out}"

@@ -225,7 +225,8 @@ def test_image_size_limits_come_from_the_registry():
     at = open_page()
     assert at.number_input(key=f"{NS}.size.size").help.startswith(f"From {size.low} to {size.high}.")
     at.number_input(key=f"{NS}.size.size").set_value(size.high + 1).run()
-    assert f"Image size (H = W) must be a whole number from {size.low} to {size.high}, not {size.high + 1}" in errors(at)
+    words = f"Image size (H = W) must be a whole number from {size.low} to {size.high}, not {size.high + 1}"
+    assert words in errors(at)
     at.number_input(key=f"{NS}.size.size").set_value(size.high).run()
     assert not at.error
     assert "x 1×6×6 → Y1 1×6×6" in " ".join(m.value for m in at.markdown if "shapes:" in m.value)

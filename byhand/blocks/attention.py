@@ -106,7 +106,7 @@ def self_attention(X, Wq, Wk, Wv, bq=None, bk=None, bv=None) -> Walkthrough:
         "Weighted values: Z = V·A",
         "V·A: column j of Z is a mix of the value columns, each weighted by column j of A. "
         "Attention mixes positions (across columns): each position takes in what the others offer.",
-        "Z", hstack(Vp), vstack(part("A", A)), "V·A", data_side="left"))
+        "Z", hstack(Vp), vstack(part("A", A, "attention")), "V·A", data_side="left"))
     return Walkthrough("attention", "Self-attention", {k: m[k] for k in given}, tuple(steps),
                        steps[-1].result, exact, {"d_k": d_k})
 

@@ -8,6 +8,7 @@ Helpers for every browser test: ``wait_idle(page)`` waits until the script has f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -53,13 +54,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
     raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """The URL of a ``streamlit run app.py`` server on a free localhost port, stopped at the end."""
-    if not Path(CHROMIUM).exists():
-        _no_browser(CHROMIUM)
+@contextlib.contextmanager
+def streamlit_server(log_name: str = "streamlit-server.log"):
+    """A new ``streamlit run app.py`` server on a free localhost port: its URL, stopped on exit."""
     port = _free_port()
-    log = (ARTIFACTS / "streamlit-server.log")
+    log = (ARTIFACTS / log_name)
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -78,6 +77,15 @@ def app_url():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The URL of the session's app server."""
+    if not Path(CHROMIUM).exists():
+        _no_browser(CHROMIUM)
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
