@@ -11,7 +11,7 @@ from byhand.blocks.encoder import random_attention
 
 F = Fraction
 
-# The default example (byhand/examples.py), worked by hand.
+# The default example (byhand/blocks/encoder.py), worked by hand.
 #
 # X = [ 2  0  1 ]   A = [ 1/2  0  1/3 ]   W1 = [ 1 -1 ]   b1 = [ 0]   W2 = [ 1  0 -1 ]   b2 = [ 0]
 #     [ 1  3  0 ]       [ 1/2  1  1/3 ]        [ 0  1 ]        [-1]        [ 0  1  1 ]        [-1]

@@ -11,7 +11,7 @@ from byhand.checks import MAX_VALUE
 
 F = Fraction
 
-# The default example (byhand/examples.py), worked by hand.
+# The default example (byhand/blocks/residual.py), worked by hand.
 #
 # X = [ 1  2  0 ]   W1 = [ 1  0  1 ]   b1 = [0]   W2 = [ 1 -1  0 ]   b2 = [ 0]
 #     [ 0  1  1 ]        [ 0  1 -1 ]        [1]        [ 0  1  1 ]        [-1]

@@ -109,13 +109,6 @@ class BlockType:
         return {s.name: whole_number(s.name, sizes.get(s.name, s.default), s.low, s.high)
                 for s in self.sizes}
 
-    def example(self, seed: int | None = None, low: int = -2, high: int = 2, **sizes) -> dict:
-        """The inputs of the default example (no seed, default sizes) or of a seeded one."""
-        full = self.check_sizes(sizes)
-        if seed is None and full == self.default_sizes():
-            return self.default()
-        return self.random(0 if seed is None else seed, low=low, high=high, **full)
-
 
 def _registry() -> dict[str, BlockType]:
     from . import attention, conv, encoder, jacobian, residual  # each module defines its BLOCK

@@ -114,15 +114,6 @@ def _num_format(v, decimals: int) -> str:
     return "General"
 
 
-def _const(x) -> str:
-    """A number inside a formula."""
-    if isinstance(x, Fraction):
-        return f"({x.numerator}/{x.denominator})"
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return repr(float(x))
-
-
 class _StepCells:
     """The sheet address of every box of one step, by (region, row, col)."""
 

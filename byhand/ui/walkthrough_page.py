@@ -82,10 +82,11 @@ def _walkthrough(bt: BlockType, spec: ExampleSpec) -> None:
         if error is not None:
             show_error(error)
         share.linked_player(ns, wt, url)
-        c1, c2, c3 = st.columns(3)
-        compare = bt.skip_option and c1.toggle("Compare: skip connection on / off", key=f"{ns}.compare")
-        check = bt.reference is not None and c2.toggle("Check with PyTorch", key=f"{ns}.torch")
-        with c3:
+        cols = iter(st.columns(3))  # only the controls this block has, from the left
+        compare = bt.skip_option and next(cols).toggle("Compare: skip connection on / off",
+                                                       key=f"{ns}.compare")
+        check = bt.reference is not None and next(cols).toggle("Check with PyTorch", key=f"{ns}.torch")
+        with next(cols):
             controls.gif_button(wt, ns)
         if compare:
             compare_view(bt, key, wt)

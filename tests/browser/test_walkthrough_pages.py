@@ -148,7 +148,7 @@ def _domains(spec) -> tuple[list, list]:
 
 
 def _boxes(spec):
-    """Every data row of the spec (the boxes with their x, y, x2, y2, block, row, col)."""
+    """Every data row of the spec (the boxes with their x, y, x2, y2, region, row, col)."""
     if isinstance(spec, dict):
         for v in spec.get("data", {}).get("values", []) if isinstance(spec.get("data"), dict) else []:
             yield v
@@ -160,13 +160,13 @@ def _boxes(spec):
             yield from _boxes(v)
 
 
-def cell_centre(step, block: str, row: int, col: int, chart_box: dict) -> tuple[float, float]:
-    """Where box (block, row, col) of ``step``'s chart is on screen, from the chart's own spec."""
+def cell_centre(step, region: str, row: int, col: int, chart_box: dict) -> tuple[float, float]:
+    """Where box (region, row, col) of ``step``'s chart is on screen, from the chart's own spec."""
     from byhand.ui.controls import fitted_chart
 
     spec = fitted_chart(step).to_dict()
     (x0, x1), (y0, y1) = _domains(spec)
-    box = next(b for b in _boxes(spec) if b.get("block") == block and b.get("row") == row
+    box = next(b for b in _boxes(spec) if b.get("region") == region and b.get("row") == row
                and b.get("col") == col)
     pad = spec.get("padding", {"left": 4, "top": 4})
     inner_w = chart_box["width"] - pad["left"] - pad.get("right", pad["left"])
