@@ -301,8 +301,7 @@ key = repr((kind, shortcut, stride, eps, as_key(rows)))
 url = share.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
 
 with stage:
-    if error is not None:
-        show_error(error)
+    show_error(error)
     st.markdown(f"**{wt.title}** · shapes: {shape_words(wt)}" + (" · exact fractions" if wt.exact else
                                                                    " · decimals (see the notes)"))
 

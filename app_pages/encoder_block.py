@@ -142,12 +142,8 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     error = size_error or error
     url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
 
-    if error is not None:
-        with near_editors:
-            show_error(error)
     with stage:
-        if error is not None:
-            show_error(error)
+        show_error(error, near_editors)
 
         share.linked_player(spec.ns, wt, url, decimals=decimals)
         c1, c2, c3, c4 = st.columns(4)

@@ -134,8 +134,7 @@ with tab_hand:
     url = share.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
                                st.session_state[f"{NS}.seed"], rows)
     with stage:
-        if error is not None:
-            show_error(error)
+        show_error(error)
         st.toggle("With the skip connection (I + ∂F/∂x)", value=True, key=f"{NS}.skip",
                   help="Off: the plain block, whose Jacobian is ∂F/∂x alone.")
 

@@ -59,6 +59,7 @@ LINK_WIDTH = 1.6
 LINK_DASH = (5.0, 3.0)  # dash, gap
 
 
+@cache
 def rgb(colour: str) -> tuple[int, int, int]:
     """``#rrggbb`` as an (r, g, b) tuple of 0…255 (for fpdf and Pillow)."""
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)

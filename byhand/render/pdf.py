@@ -94,22 +94,28 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: f
     def order(b) -> int:  # dark and highlighted borders last, on top of their neighbours'
         return 2 * ((b.region, b.row, b.col) in highlight) + (b.region in created)
 
+    last = None  # the previous box's look and font: set again only when they change
     for b in sorted(lay.boxes, key=order):
         bx, by = x0 + b.x * ux, y0 + b.y * uy
         answer = (b.region, b.row, b.col) in highlight
         text = "" if b.value is None else fmt(b.value, decimals)
         look = pal.box_look(b.role, hidden=b.value is None, created=b.region in created, lit=answer,
                             faint=pal.is_faint(b.role, text))
-        pdf.set_fill_color(*pal.rgb(look.fill))
-        pdf.set_draw_color(*pal.rgb(look.stroke))
-        pdf.set_line_width(pal.scaled(look.width, uy))
-        pdf.rect(bx, by, ux, uy, style="DF")
-        if text:
+        if last is None or look != last[0]:
+            pdf.set_fill_color(*pal.rgb(look.fill))
+            pdf.set_draw_color(*pal.rgb(look.stroke))
+            pdf.set_line_width(pal.scaled(look.width, uy))
             pdf.set_text_color(*pal.rgb(look.ink))
-            pdf.set_font("DejaVu", "B" if answer else "", size)
+        pdf.rect(bx, by, ux, uy, style="DF")
+        font = ("B" if answer else "", size)
+        if last is None or font != last[1]:
+            pdf.set_font("DejaVu", *font)
+        last = (look, font)
+        if text:
             w = pdf.get_string_width(text)
             if w > ux - 0.6:  # shrink a value too long for its box
-                pdf.set_font("DejaVu", "B" if answer else "", size * (ux - 0.6) / w)
+                pdf.set_font("DejaVu", font[0], size * (ux - 0.6) / w)
+                last = (look, None)
                 w = pdf.get_string_width(text)
             pdf.text(bx + (ux - w) / 2, by + uy / 2 + pdf.font_size * 0.35, text)
     label = max(5.0, uy * 0.36 * PT)

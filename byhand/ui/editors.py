@@ -219,7 +219,13 @@ def md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()<>#+!|~$:-])", r"\\\1", str(text))
 
 
-def show_error(e: ByHandError) -> None:
-    """The message of a bad input, and that the last valid example stays drawn."""
-    st.error(f"{md_escape(e)}  \nThe drawing shows the last valid example until this is fixed.",
-             icon=":material/error:")
+def show_error(e: ByHandError | None, *places) -> None:
+    """The message of a bad input, and that the last valid example stays drawn (nothing for None).
+
+    ``places`` are containers to show it in as well (beside the editors where the cell was typed).
+    """
+    if e is None:
+        return
+    for place in (*places, st.container()):
+        place.error(f"{md_escape(e)}  \nThe drawing shows the last valid example until this is fixed.",
+                    icon=":material/error:")

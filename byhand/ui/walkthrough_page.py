@@ -75,12 +75,8 @@ def _walkthrough(bt: BlockType, spec: ExampleSpec) -> None:
     wt = build(bt.name, key)
     url = share.example_params(spec, ss[f"{ns}.sizes"], ss[f"{ns}.seed"], rows)
 
-    if error is not None:
-        with near_editors:
-            show_error(error)
     with stage:
-        if error is not None:
-            show_error(error)
+        show_error(error, near_editors)
         share.linked_player(ns, wt, url)
         cols = iter(st.columns(3))  # only the controls this block has, from the left
         compare = bt.skip_option and next(cols).toggle("Compare: skip connection on / off",
