@@ -215,7 +215,7 @@ def test_block_type():
     assert [s.url for s in bt.sizes] == ["d", "n", "dk", "dv"]
     assert bt.default_sizes() == {"features": 3, "positions": 3, "d_k": 4, "d_v": 2}
     assert all((s.low, s.high) == (1, 8) for s in bt.sizes)
-    assert bt.example() == default_self_attention()
+    assert bt.default() == default_self_attention()
     assert bt.page.url == "self_attention" and bt.page.file is None
     wt = build_example("attention", seed=5, features=2, positions=4, d_k=3, d_v=1)
     assert wt.output.shape == (1, 4) and wt.steps[4].result.shape == (4, 4)
