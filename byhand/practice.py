@@ -22,8 +22,7 @@ from .numbers import ByHandError, fmt, parse_number
 from .walkthrough import Walkthrough, dot_product_text
 
 __all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "make_exercise", "answer_cells",
-           "parse_blank", "check_answer", "check_answers", "hint", "tolerance", "MAX_SEED",
-           "answer_location"]
+           "parse_blank", "check_answer", "check_answers", "hint", "tolerance", "MAX_SEED"]
 
 MAX_SEED = 2**32 - 1
 EXACT_TOL = 1e-6
@@ -67,15 +66,6 @@ def answer_cells(wt: Walkthrough) -> list[Cell]:
         for region, matrix, values in regions:
             for (i, j), v in np.ndenumerate(values):
                 out.append(Cell(k, region, i, j, matrix, v))
-    return out
-
-
-def answer_location(wt: Walkthrough) -> dict[str, tuple[int, str]]:
-    """Each computed matrix's name and the (step, region) where its values are worked out."""
-    out: dict[str, tuple[int, str]] = {}
-    for k, s in enumerate(wt.steps):
-        if s.answer_region is not None:
-            out.setdefault(s.name, (k, s.answer_region))
     return out
 
 
