@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .numbers import fmt
-from .ops import NONE, Op
+from .ops import NONE, Identity, Op
 from .stacked import Stacked, multiply
 
 __all__ = ["Step", "Walkthrough", "STEP_KINDS", "given_step", "arrange_step", "multiply_step", "op_step",
@@ -63,7 +63,8 @@ class Step:
         """Which box of the drawing holds what the step works out: ``"product"`` (a multiply with
         no op), ``"result"`` (an op's output), or None (given and arrange steps work nothing out)."""
         if self.kind == "multiply":
-            return "product" if self.op is NONE else "result"
+            # by type, not identity: a step that went through a cache (pickled) has its own Identity()
+            return "product" if isinstance(self.op, Identity) else "result"
         return "result" if self.kind == "elementwise" else None
 
     @property
@@ -73,13 +74,12 @@ class Step:
 
 
 def multiply_step(title: str, caption: str, name: str, left: Stacked, right: Stacked,
-                  product_name: str, op: Op = NONE, data_side: str = "right") -> Step:
-    """A step ``op(left · right)``, with a note when the op leaves the exact numbers."""
+                  product_name: str, op: Op = NONE, data_side: str = "right", note: str = "") -> Step:
+    """A step ``op(left · right)``; its ``note`` also says when the op leaves the exact numbers."""
     product = multiply(left, right)
     result = op.apply(product)
-    note = ""
     if product.dtype == object and result.dtype != object:
-        note = f"{op.label} leaves the fractions: decimals from here on."
+        note = f"{op.label} leaves the fractions: decimals from here on. {note}".strip()
     return Step(title, caption, name, left, right, product, product_name, op, result,
                 data_side, note, "multiply")
 

@@ -21,7 +21,7 @@ F = Fraction
 #   row 1 (2, 0, 1):  2·1/2 + 0·1/2 + 1·0 = 1,   2·0 + 0·1 + 1·0 = 0,   (2 + 0 + 1)·1/3 = 1
 #   row 2 (1, 3, 0):  1/2 + 3/2 + 0 = 2,          0 + 3 + 0 = 3,         (1 + 3 + 0)·1/3 = 4/3
 #   Z = [[1, 0, 1], [2, 3, 4/3]]
-# Y = [I I]·[X; Z] = X + Z = [[3, 0, 2], [3, 6, 4/3]]
+# Y = [X | Z]·[I; I] = X·I + Z·I = X + Z = [[3, 0, 2], [3, 6, 4/3]]  (two 3×3 identities, positions)
 # W1·Y:  row 1 (1,−1): 3−3 = 0,  0−6 = −6,  2−4/3 = 2/3
 #        row 2 (0, 1): 3,        6,         4/3
 #        row 3 (1, 1): 6,        6,         2+4/3 = 10/3
@@ -95,7 +95,8 @@ def test_steps_with_skips(kind_of):
         ("stack1", "arrange", "Stack two identities"), ("Y", "multiply", "Add"),
         ("H", "multiply", "Feed-forward first layer"), ("stack2", "arrange", "Concatenate"),
         ("Out", "multiply", "Second layer plus identity and ReLU")]
-    assert [s.data_side for s in wt.steps if kind_of(s) == "multiply"] == ["left", "right", "right", "right"]
+    # attention and its skip mix positions (the data on the left), the feed-forward layers features
+    assert [s.data_side for s in wt.steps if kind_of(s) == "multiply"] == ["left", "left", "right", "right"]
     assert [s.op.name for s in wt.steps] == ["none", "none", "none", "none", "relu", "none", "relu"]
     assert set(wt.matrices) == {"X", "A", "W1", "b1", "W2", "b2", "Z", "Y", "H", "Out"}
 
@@ -118,11 +119,13 @@ def test_parts_roles_names_spans_and_sources():
     wt = encoder_block(**default_encoder())
     att, stack1, add, ff1, stack2, out = wt.steps[1:]
     assert _spans(att.left) == [("X", "input", 0, 3)] and _spans(att.right) == [("A", "weight", 0, 3)]
-    assert stack1.left.name == "[I | I]"
-    assert _spans(stack1.left) == [("I", "identity", 0, 2), ("I", "identity", 2, 4)]
-    assert _spans(stack1.right) == [("X", "input", 0, 2), ("Z", "computed", 2, 4)]
-    for p in stack1.left.parts:
-        np.testing.assert_array_equal(p.values, np.eye(2, dtype=int))
+    # the seed's point: around attention two n × n identities (3 positions) on the right,
+    # around the feed-forward layers one d × d identity (2 features) on the left
+    assert stack1.left.name == "[X | Z]" and stack1.right.name == "[I; I]"
+    assert _spans(stack1.left) == [("X", "input", 0, 3), ("Z", "computed", 3, 6)]
+    assert _spans(stack1.right) == [("I", "identity", 0, 3), ("I", "identity", 3, 6)]
+    for p in stack1.right.parts:
+        np.testing.assert_array_equal(p.values, np.eye(3, dtype=int))
         assert p.source_cell(0, 1) is None
     assert add.left is stack1.left and add.right is stack1.right
     assert _spans(ff1.left) == [("W1", "weight", 0, 2), ("b1", "bias", 2, 3)]
@@ -130,15 +133,16 @@ def test_parts_roles_names_spans_and_sources():
     assert _spans(stack2.left) == [("I", "identity", 0, 2), ("W2", "weight", 2, 5), ("b2", "bias", 5, 6)]
     assert _spans(stack2.right) == [("Y", "computed", 0, 2), ("H", "computed", 2, 5), ("1", "ones", 5, 6)]
     assert out.left is stack2.left
-    Z = stack1.right.parts[1]
+    Z = stack1.left.parts[1]
     assert Z.source_cell(1, 2) == ("Z", 1, 2) and wt.matrices["Z"][1, 2] == F(4, 3)
+    assert "two 3×3 identities" in out.note and "one 2×2 identity" in out.note
 
 
 def test_identity_parts_give_X_plus_Z():
     wt = encoder_block(**default_encoder())
     X = np.array(default_encoder()["X"], dtype=object)
     add = wt.steps[3]
-    # [I I]·[X; Z]: the first identity copies X, the second copies Z
+    # [X | Z]·[I; I]: the upper identity copies X, the lower one copies Z
     exact_equal(add.product, X + np.array(Z_DEFAULT, dtype=object))
 
 

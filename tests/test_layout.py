@@ -99,24 +99,34 @@ def test_every_part_is_labelled_once_per_operand(step):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_links_run_from_identity_columns_to_the_rows_they_pick(step):
+    """Column c of L meets row c of R: a link wherever either is an identity (on the left as in
+    [I | W2 | b2], or stacked on the right as in [X | Z]·[I; I])."""
     lay = layout_step(step)
     if step.left is None:
         assert lay.links == []
         return
     left, right = _boxes(lay, "left"), _boxes(lay, "right")
-    cols = [c for p, a, b in step.left.spans() if p.role == "identity" for c in range(a, b)]
+    on_left = {c for p, a, b in step.left.spans() if step.left.axis == 1 and p.role == "identity"
+               for c in range(a, b)}
+    on_right = {c for p, a, b in step.right.spans() if step.right.axis == 0 and p.role == "identity"
+                for c in range(a, b)}
+    cols = sorted(on_left | on_right)
     assert len(lay.links) == len(cols)
     top = min(b.y for b in left.values())
     right_edge = min(b.x for b in right.values())
-    for link, c in zip(lay.links, cols):
-        assert link.x1 == left[0, c].x + 0.5 and link.y1 == top  # from the top of identity column c
+    for link, c in zip(sorted(lay.links, key=lambda lk: lk.x1), cols):
+        assert link.x1 == left[0, c].x + 0.5 and link.y1 == top  # from the top of column c of L
         assert link.x2 == right_edge and link.y2 == right[c, 0].y + 0.5  # into row c of R
-        # the identity column holds its 1 in the row whose input the link carries
-        p, off = step.left.part_at(c)
-        assert p.role == "identity" and p.values[off, off] == 1
+        # the identity holds its 1 where the link carries the input across
+        if c in on_left:
+            p, off = step.left.part_at(c)
+            assert link.side == "left" and p.values[off, off] == 1 and link.index == off
+        else:
+            p, off = step.right.part_at(c)
+            assert link.side == "right" and p.values[off, off] == 1 and link.index == off
     # links never cross: a later column turns at a lower row
-    xs = [lk.x1 for lk in lay.links]
-    ys = [lk.y2 for lk in lay.links]
+    xs = [lk.x1 for lk in sorted(lay.links, key=lambda lk: lk.x1)]
+    ys = [lk.y2 for lk in sorted(lay.links, key=lambda lk: lk.x1)]
     assert xs == sorted(xs) and ys == sorted(ys)
 
 

@@ -124,3 +124,13 @@ def test_every_registered_block_builds_steps_of_known_kinds():
         assert set(kinds) <= set(STEP_KINDS), bt.name
         assert kinds[0] == "given", bt.name
         assert any(k == "multiply" for k in kinds), bt.name
+
+
+def test_a_step_keeps_its_answer_region_through_a_cache():
+    """Streamlit's cache pickles walkthroughs: a copied step's no-op must still count as no op."""
+    import pickle
+
+    left, right = _operands()
+    plain = pickle.loads(pickle.dumps(multiply_step("Multiply", "c", "P", left, right, "W·X")))
+    relu = pickle.loads(pickle.dumps(multiply_step("ReLU", "c", "H", left, right, "W·X", RELU)))
+    assert (plain.answer_region, relu.answer_region) == ("product", "result")

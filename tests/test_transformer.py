@@ -97,7 +97,9 @@ def test_steps_two_heads_pre_norm(kind_of):
     assert att.right.name == "[Z₁; Z₂; 1]"
     assert [(a, b) for _, a, b in att.right.spans()] == [(0, 2), (2, 4), (4, 5)]
     y = wt.steps[12]
-    assert y.left.name == "[I | I]" and [p.role for p in y.left.parts] == ["identity", "identity"]
+    # the attention skip: two n × n identities (3 positions) stacked on the right of [X | Att]
+    assert y.left.name == "[X | Att]" and y.right.name == "[I; I]"
+    assert [(p.role, p.shape) for p in y.right.parts] == [("identity", (3, 3)), ("identity", (3, 3))]
     out = wt.steps[-1]
     assert [(p.name, p.role) for p in out.left.parts] == [("I", "identity"), ("W2", "weight"), ("b2", "bias")]
     assert [(p.name, p.role) for p in out.right.parts] == [

@@ -1,5 +1,11 @@
-"""The simplified transformer encoder block by hand: attention ``Z = X·A``, ``[I I]·[X; Z]``,
-then a feed-forward pair of layers with ``[I | W2 | b2]·[Y; H; 1]``."""
+"""The simplified transformer encoder block by hand: attention ``Z = X·A``, ``[X | Z]·[I; I]``,
+then a feed-forward pair of layers with ``[I | W2 | b2]·[Y; H; 1]``.
+
+The two skip connections use different identities, and that is the lesson: around attention the
+identities are n × n (positions) and multiply from the right, as attention mixes columns;
+around the feed-forward layers the identity is d × d (features) and multiplies from the left,
+as a linear layer mixes rows.
+"""
 
 from __future__ import annotations
 
@@ -50,15 +56,18 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     steps = [given, attention]
     Y = attention.result
     if residual:
-        left = hstack(identity(d, exact), identity(d, exact))
-        right = vstack(part("X", X, "input"), part("Z", Y))
-        steps.append(arrange_step("Stack two identities",
-                          "Put two identity matrices side by side, [I I], and stack X over Z.",
-                          "stack1", left, right))
+        left = hstack(part("X", X, "input"), part("Z", Y))
+        right = vstack(identity(n, exact), identity(n, exact))
+        steps.append(arrange_step(
+            "Stack two identities",
+            f"Put X and Z side by side, [X | Z], and stack two {n}×{n} identities, [I; I], above the "
+            "product: one row per position.", "stack1", left, right))
         steps.append(multiply_step(
             "Add",
-            "[I I]·[X; Z] = X + Z: the first identity copies X, the second copies Z. "
-            "This is the skip connection around attention.", "Y", left, right, "X + Z"))
+            "[X | Z]·[I; I] = X·I + Z·I = X + Z: the upper identity copies X, the lower one copies Z. "
+            f"This is the skip connection around attention. The identities are {n}×{n} and sit on "
+            "the right, because attention mixes positions (across columns).", "Y", left, right, "X + Z",
+            data_side="left"))
         Y = steps[-1].result
     y_name = "Y" if residual else "Z"
     Yp, b2p, W2p = part(y_name, Y), part("b2", b2, "bias"), part("W2", W2, "weight")
@@ -79,7 +88,12 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
             "Second layer plus identity and ReLU",
             "[I | W2 | b2]·[Y; H; 1] = Y + W2·H + b2: the identity carries Y around the "
             "feed-forward layers. ReLU gives the block's output.",
-            "Out", left, right, "Y + W2·H + b2", RELU))
+            "Out", left, right, "Y + W2·H + b2", RELU,
+            note=f"Compare the two identities. Around attention, two {n}×{n} identities (one row "
+                 f"per position) sit on the right: [X | Z]·[I; I]. Here one {d}×{d} identity (one "
+                 "column per feature) sits on the left: [I | W2 | b2]·[Y; H; 1]. Different sizes and "
+                 "places, because attention combines positions (across columns) while the "
+                 "feed-forward layer combines features (across rows)."))
     else:
         steps.append(multiply_step(
             "Feed-forward second layer and ReLU",

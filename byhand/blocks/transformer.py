@@ -130,9 +130,11 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     ln1 = NONE if norm_first else LayerNorm(p["g1"], p["beta1"], eps)
     steps.append(multiply_step(
         "Residual add" + ("" if norm_first else " and LayerNorm"),
-        "[I I]·[X; Att] = X + Att: the skip connection around attention." +
+        f"[X | Att]·[I; I] = X + Att: the skip connection around attention, with two {n}×{n} "
+        "identities (positions) on the right, as attention mixes columns." +
         ("" if norm_first else " Then LayerNorm normalises each position's features."),
-        "Y", hstack(identity(d, False), identity(d, False)), vstack(Xp, Att), "X + Att", ln1))
+        "Y", hstack(Xp, Att), vstack(identity(n, False), identity(n, False)), "X + Att", ln1,
+        data_side="left"))
     Y = part("Y", steps[-1].result)
     ff_in = Y
     if norm_first:

@@ -3,8 +3,10 @@
 Coordinates are in cell units, x to the right and y downwards. For a multiply
 ``L · R = P`` the right operand R sits above P and the left operand L to the left of P, so
 ``P[i, j]`` is where row i of L and column j of R cross; the op's result sits right of P.
-Stacked parts are kept apart by a thin gap and labelled; skip-connection links run from
-each identity column of L to the row of R it picks out.
+Stacked parts are kept apart by a thin gap and labelled; skip-connection links join column c of L
+and row c of R wherever one of them is an identity: an identity on the left (``[I | W2 | b2]``,
+d × d, features) picks row c of R, one stacked on the right (``[I; I]``, n × n, positions) picks
+column c of L.
 """
 
 from __future__ import annotations
@@ -56,14 +58,20 @@ class Label:
 
 @dataclass(frozen=True)
 class Link:
-    """A skip-connection link from the top of an identity column (x1, y1) to the left edge of
-    the row it picks out (x2, y2). Drawn as an elbow (see ``points``), the links never cross.
+    """A skip-connection link between the top of column c of L (x1, y1) and the left edge of row c
+    of R (x2, y2). Drawn as an elbow (see ``points``), the links never cross.
+
+    ``side`` says which operand holds the identity: ``"left"`` (its column ``index`` copies a row of
+    R into product row ``index``) or ``"right"`` (its row copies a column of L into product column
+    ``index``).
     """
 
     x1: float
     y1: float
     x2: float
     y2: float
+    side: str = "left"
+    index: int = 0
 
     @property
     def points(self) -> tuple[tuple[float, float], ...]:
@@ -211,12 +219,16 @@ def _layout_multiply(step: Step) -> Layout:
         rx = px + n + gap
         lay.labels.append(Label(rx - gap / 2, py + m / 2, f"{step.op.label} →", kind="op"))
         _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, rx, py)
-    # skip connections: identity column c of L picks row c of R
-    for p, a, b in (left.spans() if left.axis == 1 else []):
-        if p.role != "identity":
-            continue
-        for c in range(a, b):
-            lay.links.append(Link(lxs[c] + 0.5, py, px, rys[c] + 0.5))
+    # skip connections: column c of L meets row c of R; an identity on either side makes it a copy
+    linked = set()  # an index with identities on both sides ([I | I]·[I; JF]) gets one link
+    for side, stacked, along in (("left", left, 1), ("right", right, 0)):
+        for p, a, b in (stacked.spans() if stacked.axis == along else []):
+            if p.role != "identity":
+                continue
+            for c in [c for c in range(a, b) if c not in linked]:
+                linked.add(c)
+                lay.links.append(Link(lxs[c] + 0.5, py, px, rys[c] + 0.5, side, int(np.flatnonzero(
+                    p.values[c - a, :] if side == "right" else p.values[:, c - a])[0])))
     return lay
 
 

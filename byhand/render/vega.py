@@ -347,13 +347,14 @@ def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
 
 
 def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) -> list[dict]:
-    """Each link as two rules (up the identity column, across to the row); the picked row's link bold."""
+    """Each link as two rules (up the column, across to the row); the links of the picked cell bold
+    (its row for an identity on the left, its column for one stacked on the right)."""
     if not lay.links:
         return []
-    picks = [c - a for p, a, b in step.left.spans() if p.role == "identity" for c in range(a, b)]
     quiet, active = [], []
-    for link, k in zip(lay.links, picks):
-        on = selected is not None and step.kind == "multiply" and selected[0] == k
+    for link in lay.links:
+        on = selected is not None and step.kind == "multiply" and (
+            selected[0] if link.side == "left" else selected[1]) == link.index
         style = ({"colour": pal.HIGHLIGHT, "sw": 3.0} if on
                  else {"colour": pal.LINK_COLOUR, "sw": pal.LINK_WIDTH})
         (ax, ay), (bx, by), (cx, cy) = link.points
