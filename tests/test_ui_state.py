@@ -136,3 +136,21 @@ def test_example_params_round_trip():
 def test_example_params_of_the_default_is_empty():
     base = {k: to_rows(k, v) for k, v in default_residual().items()}
     assert example_params(SPEC, SPEC.default_sizes(), None, base) == {}
+
+
+def test_a_link_that_falls_back_to_the_default_says_only_that():
+    """A clamped size is not announced when the whole example is dropped for the default one."""
+    found, messages = read_example({"n": "50", "m.X": "1,2"}, SPEC)
+    assert found["sizes"] == {"samples": 3, "features": 3, "hidden": 3} and found["seed"] is None
+    assert len(messages) == 1 and messages[0].endswith("showing the default example.")
+    assert "using 8" not in messages[0]
+
+
+def test_a_step_past_the_end_says_the_last_step_is_shown():
+    from byhand.ui.share import _read_step
+
+    messages: list[str] = []
+    assert _read_step({"step": "99"}, messages) == 40  # the player then shows the walkthrough's last step
+    assert messages == ["step = 99 in the link is past the last step; showing the last step."]
+    messages.clear()
+    assert _read_step({"step": "3"}, messages) == 3 and messages == []

@@ -108,8 +108,8 @@ def read_example(params: Mapping[str, str], spec: ExampleSpec) -> tuple[dict, li
                 raise ByHandError(f"{name} in the link is {got[0]}×{got[1]} but this example's {name} "
                                   f"is {want[0]}×{want[1]}.", name)
             base[name] = rows
-    except ByHandError as e:
-        messages.append(f"The link's example could not be read ({e}); showing the default example.")
+    except ByHandError as e:  # the sizes and seed read above are dropped too: say only what is shown
+        messages = [f"The link's example could not be read ({e}); showing the default example."]
         return {"sizes": spec.default_sizes(), "seed": None, "base": spec.make(None, spec.default_sizes())}, \
             messages
     return {"sizes": sizes, "seed": seed, "base": base}, messages
@@ -159,11 +159,22 @@ def restore_once(spec: ExampleSpec, read_extra=None, use_link: bool = True) -> l
     found, messages = read_example(params, spec)
     set_example(spec, found["seed"], found["sizes"], found["base"])
     if "step" in params or f"{ns}.step" not in ss:
-        ss[f"{ns}.step"] = read_int(params, "step", 1, MAX_STEP, 1, messages, "step")
+        ss[f"{ns}.step"] = _read_step(params, messages)
     if read_extra is not None:
         read_extra(params, messages)
     ss[f"{ns}.link_messages"] = (messages, found["base"])
     return messages
+
+
+def _read_step(params: Mapping[str, str], messages: list[str]) -> int:
+    """The link's step (1-based); past the last step the player shows the last one, and says so."""
+    late: list[str] = []
+    step = read_int(params, "step", 1, MAX_STEP, 1, late, "step")
+    if late and step == MAX_STEP:
+        late = [f"step = {str(params['step'])[:12]} in the link is past the last step; "
+                "showing the last step."]
+    messages.extend(late)
+    return step
 
 
 def link_messages(spec: ExampleSpec) -> list[str]:
