@@ -163,7 +163,7 @@ with tab_image:
     st.markdown(
         "Residual learning with an image: shrink a picture, blow it up again, and the result is already "
         "close to the original. A super-resolution network with a skip connection only has to learn the "
-        "**difference**, the residual image: small, mostly zero, just edges and fine detail.")
+        "**difference**, the residual image: small values, largest at the edges and the fine detail.")
     c1, c2 = st.columns(2)
     factor = c1.segmented_control("Shrink by", [2, 4, 8], default=4, key=f"{NS}.sr.factor",
                                   format_func=lambda f: f"{f}×")
@@ -183,10 +183,11 @@ with tab_image:
     cols[3].image(big(sr["residual_view"]),
                   caption="Residual = high − blown up: what the network learns (grey is 0)")
     s = sr["stats"]
-    st.caption(f"The residual holds {s['energy']:.1%} of the image's energy (sum of squares); "
-               f"{s['small']:.0%} of its pixels change by less than 0.05 (of 1). Output = blown-up input "
-               "+ residual: the network's skip connection carries the blown-up image, its layers add the "
-               "detail.")
+    barely = ("most of its pixels barely change" if s["small"] >= 0.5
+              else "yet most of its pixels do change a little")
+    st.caption(f"The residual holds {s['energy']:.1%} of the image's energy (sum of squares), {barely}: "
+               f"{s['small']:.0%} change by less than 0.05 (of 1). Output = blown-up input + residual: the "
+               "network's skip connection carries the blown-up image, its layers add the detail.")
 
 # ------------------------------------------------------------------ 4. gradients at depth
 with tab_depth:

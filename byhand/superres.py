@@ -3,7 +3,7 @@
 A high-resolution image ``high`` is shrunk to ``low`` (averaging f × f blocks) and blown up
 again (``upsampled``, bilinear as ``torch.nn.functional.interpolate``). The upsampled image is
 already close to the original; a super-resolution network with a skip connection only learns
-the difference, ``residual = high − upsampled``: a small, mostly-zero image of edges and
+the difference, ``residual = high − upsampled``: small values, largest at the edges and the
 fine detail. The image is a pattern the project draws itself (no file to ship).
 """
 
