@@ -309,7 +309,7 @@ with stage:
                                       CHANNELS.url: str(channels), **({"eps": eps} if eps != "0" else {})},
                         render=lambda step, k: render_step(spec.ns, wt, step, k))
     t1, t2, t3, t4 = st.columns(4)
-    rf = t1.toggle("Receptive field of an output pixel", key=f"{NS}.rf")
+    rf = t1.toggle("Receptive field", key=f"{NS}.rf", help="The input pixels one output pixel sees.")
     shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")
     compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
     check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")

@@ -19,7 +19,7 @@ from byhand.ui.editors import md_escape
 NS = "practice"
 DEFAULT = ExerciseSpec("residual", 1)
 MAX_LINK_LEN = 200
-MODES = {"all": "Every computed cell", "last": "Only the last step", "share": "A random share"}
+MODES = {"all": "Every cell", "last": "Last step", "share": "Random share"}  # short: they fit 1280 px
 MARK = {"correct": "✓", "wrong": "✗", "invalid": "?", "empty": "·"}
 ss = st.session_state
 

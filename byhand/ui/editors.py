@@ -149,16 +149,17 @@ def example_controls(spec: ExampleSpec) -> ByHandError | None:
     ns, ss = spec.ns, st.session_state
     for s in spec.sizes:  # size inputs dropped while another page was shown come back as they were
         ss.setdefault(f"{ns}.size.{s.name}", ss[f"{ns}.sizes"][s.name])
-    cols = st.columns([1] * len(spec.sizes) + [1.3, 1.6], vertical_alignment="bottom")
+    cols = st.columns(max(len(spec.sizes), 3), vertical_alignment="bottom")
     for col, s in zip(cols, spec.sizes):
         # no min/max on the widget: a size out of range gets a message naming it, as a bad cell does
         col.number_input(s.label, step=1, format="%d", key=f"{ns}.size.{s.name}",
                          on_change=_resize, args=(spec,),
                          help=f"From {s.low} to {s.high}. A new size starts a seeded random example.")
-    cols[-2].button("New random example", icon=":material/casino:", key=f"{ns}.random",
-                    on_click=_new_random, args=(spec,), width="stretch")
-    cols[-1].button("Back to the default example", icon=":material/restart_alt:", key=f"{ns}.default",
-                    on_click=_back_to_default, args=(spec,), width="stretch")
+    with st.container(horizontal=True):  # on a row of their own: the labels are never cut off
+        st.button("New random example", icon=":material/casino:", key=f"{ns}.random",
+                  on_click=_new_random, args=(spec,))
+        st.button("Back to the default example", icon=":material/restart_alt:", key=f"{ns}.default",
+                  on_click=_back_to_default, args=(spec,))
     seed = st.session_state.get(f"{ns}.seed")
     st.caption("The default example." if seed is None else f"Random example, seed **{seed}** "
                "(small integers; the same seed gives the same example on every page and worksheet).")
