@@ -66,6 +66,10 @@ class Op:
         """The tooltip of a result cell: ``ReLU of −2 = 0``."""
         return f"{self.label} of {src} = {out}"
 
+    def zeroed(self, m: np.ndarray) -> np.ndarray:
+        """Which cells the op sets to 0 from a value that was not 0 (drawn struck out by hand)."""
+        return np.zeros(np.shape(m), dtype=bool)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -85,6 +89,9 @@ class ReLU(Op):
     @property
     def latex(self) -> str:
         return r"\mathrm{ReLU}"
+
+    def zeroed(self, m):
+        return np.asarray(m, dtype=float) < 0
 
     def hint(self, x_name, i, j, x, decimals=3):
         return (f"ReLU keeps a positive number and turns a negative one into 0: look at {x_name}, "

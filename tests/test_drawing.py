@@ -357,3 +357,20 @@ def test_text_view_row_by_row(residual):
     assert f"  row 2: {MINUS}1 3 2" in text  # the product
     assert "Out (3×3):" in text and "  row 2: 0 3 2" in text
     assert "their product (3×3) comes next" in step_text(residual.steps[2])
+
+
+def test_struck_cells_get_a_stroke_in_the_spec_and_in_the_gif():
+    """The cells ReLU set to 0 carry a diagonal stroke (a mark, not a colour) on screen and in the GIF."""
+    from byhand import default_residual, residual_block
+    from byhand.render import palette
+    from byhand.render.gif import step_images
+
+    wt = residual_block(**default_residual())
+    spec = step_chart(wt.steps[1]).to_dict()
+    rules = [u for layer in spec["hconcat"][0]["layer"] for u in layer.get("layer", [])
+             if u["mark"].get("type") == "rule" and u["mark"].get("color") == palette.STRIKE]
+    assert len(rules) == 1 and rules[0]["transform"] == [{"filter": "datum.struck"}]
+    frame = np.asarray(step_images(wt)[1].convert("RGB"))
+    assert (frame == palette.rgb(palette.STRIKE)).all(axis=-1).sum() > 20  # three strokes drawn
+    first = np.asarray(step_images(wt)[0].convert("RGB"))  # the given X has none
+    assert (first == palette.rgb(palette.STRIKE)).all(axis=-1).sum() == 0

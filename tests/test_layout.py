@@ -215,3 +215,16 @@ def test_layout_matrix_and_link_points():
     assert Link(0.5, 9, 8, 1.5).points == ((0.5, 9), (0.5, 1.5), (8, 1.5))
     with pytest.raises(KeyError):
         lay.where("given", 5, 5)
+
+
+def test_cells_relu_sets_to_zero_are_struck_out():
+    """W1·X + b1 = [[3, 1, 1], [−1, 3, 1], [−1, −1, 1]] on the default example (tests/test_residual.py):
+    ReLU sets its three negative cells to 0, and only those result cells are struck out."""
+    step = residual_block(**default_residual()).steps[1]
+    lay = layout_step(step)
+    assert sorted((b.row, b.col) for b in lay.boxes if b.struck) == [(1, 0), (2, 0), (2, 1)]
+    assert all(b.region == "result" for b in lay.boxes if b.struck)
+    hidden = layout_step(step, hidden={("result", 1, 0)})  # a blank gives nothing away
+    assert sorted((b.row, b.col) for b in hidden.boxes if b.struck) == [(2, 0), (2, 1)]
+    assert not any(b.struck for b in layout_step(residual_block(**default_residual()).steps[3]).boxes
+                   if b.value != 0)

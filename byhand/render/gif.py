@@ -116,6 +116,9 @@ def _draw_layout(draw: ImageDraw.ImageDraw, lay: Layout, created: tuple[str, ...
         draw.rectangle([x0, y0, x0 + ux, y0 + uy], fill=look.fill, outline=look.stroke, width=px(look.width))
         if text:
             draw.text((x0 + ux / 2, y0 + uy / 2), text, font=value_font, fill=look.ink, anchor="mm")
+            if b.struck:  # ReLU set it to 0: struck out, as by hand
+                draw.line([(x0 + 0.1 * ux, y0 + 0.9 * uy), (x0 + 0.9 * ux, y0 + 0.1 * uy)], fill=pal.STRIKE,
+                          width=px(pal.STRIKE_WIDTH))
     for lb in lay.labels:
         anchor = {"left": "lm", "center": "mm", "right": "rm"}[lb.align]
         text = lb.text

@@ -41,6 +41,7 @@ class Box:
     role: str
     row: int
     col: int
+    struck: bool = False  # a result cell the op set to 0 (ReLU of a negative): struck out by hand
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,12 @@ def _op_gap(label: str) -> float:
 
 
 def _matrix_boxes(lay: Layout, m: np.ndarray | None, shape: tuple[int, int], region: str,
-                  name: str, x0: float, y0: float) -> None:
+                  name: str, x0: float, y0: float, struck: np.ndarray | None = None) -> None:
     for i in range(shape[0]):
         for j in range(shape[1]):
             value = None if m is None else m[i, j]
-            lay.boxes.append(Box(x0 + j, y0 + i, value, region, name, "computed", i, j))
+            lay.boxes.append(Box(x0 + j, y0 + i, value, region, name, "computed", i, j,
+                                 struck is not None and bool(struck[i, j])))
     lay.labels.append(Label(x0 + shape[1] / 2, y0 + shape[0] + 0.6, name, kind="name"))
 
 
@@ -194,7 +196,8 @@ def _layout_elementwise(step: Step) -> Layout:
     gap = _op_gap(step.op.label)
     x = step.product.shape[1] + gap
     lay.labels.append(Label(x - gap / 2, step.product.shape[0] / 2, f"{step.op.label} →", kind="op"))
-    _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0)
+    _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, x, 0,
+                  step.op.zeroed(step.product))
     return lay
 
 
@@ -218,7 +221,8 @@ def _layout_multiply(step: Step) -> Layout:
         gap = _op_gap(step.op.label)
         rx = px + n + gap
         lay.labels.append(Label(rx - gap / 2, py + m / 2, f"{step.op.label} →", kind="op"))
-        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, rx, py)
+        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, rx, py,
+                      step.op.zeroed(step.product))
     # skip connections: column c of L meets row c of R; an identity on either side makes it a copy
     linked = set()  # an index with identities on both sides ([I | I]·[I; JF]) gets one link
     for side, stacked, along in (("left", left, 1), ("right", right, 0)):

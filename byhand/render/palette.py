@@ -25,9 +25,9 @@ from typing import NamedTuple
 from ..stacked import ROLES
 
 __all__ = ["ROLES", "COLOURS", "FILLS", "INKS", "WHITE", "TEXT", "MUTED", "FAINT", "GRID", "CREATED",
-           "HIGHLIGHT", "HIGHLIGHT_FILL", "MARK_INK", "STATUS_FILLS", "STROKE", "LINK_COLOUR",
-           "LINK_WIDTH", "LINK_DASH", "REFERENCE_CELL", "Look", "box_look", "is_faint", "label_ink", "rgb",
-           "scaled", "mix", "contrast"]
+           "HIGHLIGHT", "HIGHLIGHT_FILL", "MARK_INK", "STRIKE", "STRIKE_WIDTH", "STATUS_FILLS", "STROKE",
+           "LINK_COLOUR", "LINK_WIDTH", "LINK_DASH", "REFERENCE_CELL", "Look", "box_look", "is_faint",
+           "label_ink", "rgb", "scaled", "mix", "contrast"]
 
 # One colour per role (Okabe–Ito).
 COLOURS = {
@@ -99,6 +99,8 @@ def _ink(colour: str) -> str:
 FILLS = {r: mix(c, WHITE, 0.78) for r, c in COLOURS.items()}  # light tints behind the numbers
 INKS = {r: _ink(c) for r, c in COLOURS.items()}  # part labels
 MARK_INK = mix(HIGHLIGHT, "#000000", 0.2)  # marks under values (differences)
+STRIKE = MARK_INK  # the stroke through a cell ReLU set to 0 (a mark, not a colour: it reads in grey too)
+STRIKE_WIDTH = 1.5  # px at the 40-px reference cell
 
 
 class Look(NamedTuple):

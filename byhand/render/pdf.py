@@ -118,6 +118,11 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: f
                 last = (look, None)
                 w = pdf.get_string_width(text)
             pdf.text(bx + (ux - w) / 2, by + uy / 2 + pdf.font_size * 0.35, text)
+            if b.struck:  # ReLU set it to 0: struck out, as by hand
+                pdf.set_draw_color(*pal.rgb(pal.STRIKE))
+                pdf.set_line_width(pal.scaled(pal.STRIKE_WIDTH, uy))
+                pdf.line(bx + 0.1 * ux, by + 0.9 * uy, bx + 0.9 * ux, by + 0.1 * uy)
+                last = None
     label = max(5.0, uy * 0.36 * PT)
     for lb in lay.labels:
         pdf.set_font("DejaVu", "B", label)

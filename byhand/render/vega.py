@@ -51,7 +51,7 @@ _EM_OTHER = 0.58  # letters, brackets, arrows (bold included)
 
 # The columns of one box's record in the chart's data (the tests read them too).
 BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "region", "part", "role", "row", "col", "text", "hidden",
-              "lit", "fill", "stroke", "sw", "ink", "detail")
+              "lit", "struck", "fill", "stroke", "sw", "ink", "detail")
 
 
 def _em(text: str) -> float:
@@ -110,6 +110,7 @@ class _Boxes:
         self.row = np.array([b.row for b in boxes], dtype=int)
         self.col = np.array([b.col for b in boxes], dtype=int)
         self.hidden = np.array([b.value is None for b in boxes], dtype=bool)
+        self.struck = np.array([b.struck and b.value is not None for b in boxes], dtype=bool)
         self.text = ["" if b.value is None else fmt(b.value, decimals) for b in boxes]
         self.ty = self.y + 0.5
         self.detail = [""] * len(boxes)
@@ -132,6 +133,7 @@ class _Boxes:
         cols = {"x": self.x, "y": self.y, "x2": self.x + 1, "y2": self.y + 1, "tx": self.x + 0.5,
                 "ty": self.ty, "region": self.region, "part": self.part, "role": self.role,
                 "row": self.row, "col": self.col, "text": self.text, "hidden": self.hidden, "lit": lit,
+                "struck": self.struck,
                 "fill": fill, "stroke": stroke, "sw": sw, "ink": ink, "detail": self.detail}
         if self.mark is not None:
             cols.update(mark=self.mark, my=self.my)
@@ -246,6 +248,10 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
                            "align": "center", **cursor},
                   "encoding": {**pos("tx", "ty"), "text": _field("text", "nominal"),
                                "color": colour("ink"), "tooltip": tip}}]
+        if any(r["struck"] for r in records[name]):  # ReLU set it to 0: struck out, as by hand
+            units.append({"mark": {"type": "rule", "color": pal.STRIKE, "strokeWidth": pal.STRIKE_WIDTH},
+                          "transform": [{"filter": "datum.struck"}],
+                          "encoding": {**pos("x", "y2"), "x2": {"field": "x2"}, "y2": {"field": "y"}}})
         if boxes.mark is not None:
             units.append({"mark": {"type": "text", "fontSize": MARK_FONT, "baseline": "middle",
                                    "align": "center", "fontWeight": "bold", "color": pal.MARK_INK},
