@@ -62,15 +62,16 @@ def test_every_page_in_the_navigation_loads(page):
 
 def test_navigating_between_pages(page):
     goto(page)
-    page.locator("[data-testid='stPageLink'] a").filter(has_text="Open").first.click()
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for()  # the page is laid out: cards stay put
+    page.locator("[data-testid='stPageLink'] a[href$='residual_block']").click()
     wait_idle(page)
-    assert "Residual block" in page.locator("h1").first.inner_text()
+    page.locator("h1").filter(has_text="Residual block").wait_for(timeout=15_000)
     page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Transformer encoder block").click()
     wait_idle(page)
-    assert "Transformer encoder block" in page.locator("h1").first.inner_text()
+    page.locator("h1").filter(has_text="Transformer encoder block").wait_for(timeout=15_000)
     page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Home").click()
     wait_idle(page)
-    assert "ByHand" in page.locator("h1").first.inner_text()
+    page.locator("h1").filter(has_text="ByHand").wait_for(timeout=15_000)
     no_exception(page)
 
 
