@@ -156,14 +156,22 @@ def edit_cell(page, editor, row: int, col: int, text: str, *, index: bool = True
     column (the click lands on it). Waits until the app has finished the rerun.
     """
     canvas = editor.locator("[data-testid='data-grid-canvas']").first
-    canvas.scroll_into_view_if_needed()
-    canvas.click(position={"x": 6, "y": header_height + row_height * (row + 0.5)}, force=True)
-    page.wait_for_timeout(150)
-    for _ in range(col + (1 if index else 0)):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")  # open the cell's editor
     cell_input = page.locator("textarea.gdg-input, [data-testid='stDataFrame'] ~ * textarea, textarea").first
-    cell_input.wait_for(state="visible", timeout=5_000)
+    for attempt in range(3):  # a busy machine may still be laying the page out: click again
+        canvas.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        canvas.click(position={"x": 6, "y": header_height + row_height * (row + 0.5)}, force=True)
+        page.wait_for_timeout(150)
+        for _ in range(col + (1 if index else 0)):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")  # open the cell's editor
+        try:
+            cell_input.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     page.wait_for_timeout(100)
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(text)
