@@ -34,6 +34,7 @@ from byhand.ui.editors import (
     valid_or_last,
 )
 from byhand.ui.torch_panel import check_table, run_check
+from byhand.ui.walkthrough_page import show_link_messages
 
 NS = "conv"
 KIND_LABELS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
@@ -252,8 +253,7 @@ st.markdown("A convolution is **one matrix multiply**: unroll the image's patche
 ss = st.session_state
 if f"{NS}.link" not in ss:  # the page's first run in this session: read the link once
     ss[f"{NS}.link"] = read_link({k: st.query_params.get(k) for k in st.query_params})
-for message in ss[f"{NS}.link"]:
-    st.warning(f"🔗 {message}")
+show_link_messages(ss[f"{NS}.link"])
 if ss[f"{NS}.shortcut"] == "identity":
     ss[f"{NS}.stride"] = default_stride("identity")
 c1, c2 = st.columns([1, 1.2])
@@ -272,8 +272,7 @@ st.caption("Why the shortcut needs matching shapes: the block adds x to its outp
            "subsampled and given the extra channels: with zeros (option A) or a 1×1 convolution (option B).")
 
 spec = spec_for(kind, shortcut, channels)
-for message in share.restore_once(spec):
-    st.warning(f"🔗 {message}")
+show_link_messages(share.restore_once(spec))
 stage = st.container()
 with st.expander("✏️ Edit the image, the kernels and the batch-norm statistics", expanded=False):
     size_error = example_controls(spec)

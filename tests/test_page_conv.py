@@ -205,6 +205,7 @@ def test_tampered_link_gives_messages_and_the_default():
     text = " ".join(w.value for w in at.warning)
     for what in ("block", "shortcut", "stride", "channels", "eps"):
         assert what in text
+    assert "\\<script\\>" in text  # what the link carried is shown escaped, never as markup
     shapes = " ".join(m.value for m in at.markdown if "shapes:" in m.value)
     assert "x 1×4×4 → Y1 1×4×4 → H 1×4×4 → out 1×4×4" in shapes
 
