@@ -31,11 +31,10 @@ from ..blocks import BlockType, Size
 from ..checks import whole_number
 from ..numbers import ByHandError, as_matrix, fmt
 
-__all__ = ["Rows", "Size", "ExampleSpec", "MAX_PAGE_DIM", "to_rows", "as_key", "from_key", "editor_key",
+__all__ = ["Rows", "Size", "ExampleSpec", "to_rows", "as_key", "from_key", "editor_key",
            "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error", "md_escape"]
 
 Rows = list[list[str]]
-MAX_PAGE_DIM = 8  # largest size on a page: a drawing stays readable
 
 
 @dataclass(frozen=True)
