@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from byhand import example
 from byhand.blocks.conv import (
     BLOCK,
     KINDS,
@@ -21,14 +22,12 @@ from byhand.blocks.conv import (
     variant_example,
     variant_size,
 )
+from byhand.example import ExampleSpec, as_key, from_key
 from byhand.numbers import ByHandError
 from byhand.render import vega
 from byhand.ui import controls, share
 from byhand.ui.editors import (
-    ExampleSpec,
-    as_key,
     example_controls,
-    from_key,
     matrix_editors,
     show_error,
     valid_or_last,
@@ -213,11 +212,11 @@ def read_link(params: dict) -> list[str]:
     """
     ss, messages = st.session_state, []
     read = {
-        "kind": lambda: share.read_choice(params, "block", KINDS, "basic", messages, "block"),
-        "shortcut": lambda: share.read_choice(params, "sc", SHORTCUTS, "identity", messages, "shortcut"),
-        "stride": lambda: share.read_int(params, STRIDE.url, STRIDE.low, STRIDE.high, STRIDE.default,
+        "kind": lambda: example.read_choice(params, "block", KINDS, "basic", messages, "block"),
+        "shortcut": lambda: example.read_choice(params, "sc", SHORTCUTS, "identity", messages, "shortcut"),
+        "stride": lambda: example.read_int(params, STRIDE.url, STRIDE.low, STRIDE.high, STRIDE.default,
                                          messages, "stride"),
-        "channels": lambda: share.read_int(params, CHANNELS.url, CHANNELS.low, CHANNELS.high,
+        "channels": lambda: example.read_int(params, CHANNELS.url, CHANNELS.low, CHANNELS.high,
                                            CHANNELS.default, messages, "channels"),
         "eps": lambda: _read_eps(params["eps"], messages),
     }
@@ -297,7 +296,7 @@ except ByHandError as e:  # the last valid cells do not fit the chosen stride: t
     wt = build(kind, shortcut, default_stride(shortcut), "0", as_key(rows))
 error = size_error or eps_error or error
 key = repr((kind, shortcut, stride, eps, as_key(rows)))
-url = share.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
+url = example.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
 
 with stage:
     show_error(error)

@@ -2,17 +2,14 @@
 
 import streamlit as st
 
-from byhand import fmt, random_transformer_params, transformer_layer
-from byhand.blocks import block_type
+from byhand import example, fmt, random_transformer_params, transformer_layer
+from byhand.blocks import Size, block_type
 from byhand.blocks.transformer import default_transformer_x, random_transformer_x
+from byhand.example import ExampleSpec, as_key, from_key
 from byhand.render import vega
 from byhand.ui import controls, share
 from byhand.ui.editors import (
-    ExampleSpec,
-    Size,
-    as_key,
     example_controls,
-    from_key,
     matrix_editors,
     show_error,
     valid_or_last,
@@ -42,10 +39,10 @@ def build_torch(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, act
 def read_torch_extra(params: dict, messages: list) -> None:
     """The torch variant's own link keys: heads, norm_first, activation, decimals."""
     ss = st.session_state
-    ss["encoder.torch.heads"] = share.read_int(params, "heads", 1, 8, 2, messages, "heads")
-    ss["encoder.torch.norm_first"] = bool(share.read_int(params, "nf", 0, 1, 0, messages, "norm_first"))
-    ss["encoder.torch.act"] = share.read_choice(params, "act", ACTIVATIONS, "relu", messages, "activation")
-    ss["encoder.torch.dec"] = share.read_int(params, "dec", 0, 8, 3, messages, "decimals")
+    ss["encoder.torch.heads"] = example.read_int(params, "heads", 1, 8, 2, messages, "heads")
+    ss["encoder.torch.norm_first"] = bool(example.read_int(params, "nf", 0, 1, 0, messages, "norm_first"))
+    ss["encoder.torch.act"] = example.read_choice(params, "act", ACTIVATIONS, "relu", messages, "activation")
+    ss["encoder.torch.dec"] = example.read_int(params, "dec", 0, 8, 3, messages, "decimals")
 
 
 def mixing_view(wt, decimals: int) -> None:
@@ -87,7 +84,7 @@ c_intro.caption("Attention mixes **positions** (across columns), the feed-forwar
 first_run = "encoder.v" not in ss
 if first_run:
     messages: list[str] = []
-    ss["encoder.v"] = share.read_choice({k: st.query_params.get(k) for k in st.query_params}, "v",
+    ss["encoder.v"] = example.read_choice({k: st.query_params.get(k) for k in st.query_params}, "v",
                                         tuple(VARIANTS), "hand", messages, "variant")
     ss["encoder.link_messages_v"] = messages
 ss.setdefault("encoder.variant", ss["encoder.v"])
@@ -140,7 +137,7 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         wt = build_torch(key, *args)
         extra = {"heads": str(args[2]), "nf": str(int(args[3])), "act": args[4], "dec": str(decimals)}
     error = size_error or error
-    url = {"v": variant, **share.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
+    url = {"v": variant, **example.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
 
     with stage:
         show_error(error, near_editors)

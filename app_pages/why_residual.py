@@ -7,22 +7,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from byhand import ByHandError, default_residual
+from byhand import ByHandError, default_residual, example
 from byhand.blocks import block_type
 from byhand.blocks.jacobian import default_unrolled, unrolled_walkthrough
 from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
+from byhand.example import ExampleSpec, as_key, to_rows
 from byhand.render import palette
 from byhand.superres import residual_image, to_uint8, upsample
 from byhand.ui import controls, share
 from byhand.ui.editors import (
-    ExampleSpec,
-    as_key,
     example_controls,
     matrix_editors,
     md_escape,
     set_example,
     show_error,
-    to_rows,
     valid_or_last,
 )
 from byhand.ui.walkthrough_page import build, show_link_messages
@@ -131,7 +129,7 @@ with tab_hand:
     error = size_error or error
     key = as_key(rows)
     wt = build(BLOCK.name, key, skip)
-    url = share.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
+    url = example.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
                                st.session_state[f"{NS}.seed"], rows)
     with stage:
         show_error(error)

@@ -7,16 +7,19 @@ from fractions import Fraction
 import pytest
 
 from byhand import ByHandError, default_residual, random_residual
-from byhand.ui.controls import advance
-from byhand.ui.editors import ExampleSpec, Size, md_escape, to_rows
-from byhand.ui.share import (
+from byhand.blocks import Size
+from byhand.example import (
+    ExampleSpec,
     example_params,
     read_choice,
     read_example,
     read_int,
     rows_to_text,
     text_to_rows,
+    to_rows,
 )
+from byhand.ui.controls import advance
+from byhand.ui.editors import md_escape
 
 SPEC = ExampleSpec(
     "t", ("X", "W1", "b1", "W2", "b2"),
@@ -147,7 +150,7 @@ def test_a_link_that_falls_back_to_the_default_says_only_that():
 
 
 def test_a_step_past_the_end_says_the_last_step_is_shown():
-    from byhand.ui.share import _read_step
+    from byhand.example import read_step as _read_step
 
     messages: list[str] = []
     assert _read_step({"step": "99"}, messages) == 40  # the player then shows the walkthrough's last step

@@ -22,69 +22,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from ..blocks import BlockType, Size
 from ..checks import whole_number
-from ..numbers import ByHandError, as_matrix, fmt
+from ..example import ExampleSpec, Rows
+from ..numbers import ByHandError
 
-__all__ = ["Rows", "Size", "ExampleSpec", "to_rows", "as_key", "from_key", "editor_key",
-           "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error", "md_escape"]
-
-Rows = list[list[str]]
-
-
-@dataclass(frozen=True)
-class ExampleSpec:
-    """What a page edits: namespace, matrix names, sizes and how to make the default or a seeded example.
-
-    ``default()`` and ``random(seed, **sizes)`` return name → matrix (lists or arrays).
-    ``ExampleSpec.of(block_type)`` reads all of it from the block registry.
-    """
-
-    ns: str
-    names: tuple[str, ...]
-    sizes: tuple[Size, ...]
-    default: Callable[[], dict]
-    random: Callable[..., dict]
-
-    @classmethod
-    def of(cls, bt: BlockType, ns: str | None = None) -> ExampleSpec:
-        """The editors of a registered block type (namespace: its name)."""
-        return cls(ns or bt.name, bt.names, bt.sizes, bt.default, bt.random)
-
-    def default_sizes(self) -> dict[str, int]:
-        return {s.name: s.default for s in self.sizes}
-
-    def make(self, seed: int | None, sizes: dict[str, int]) -> dict[str, Rows]:
-        """The default example (seed None, default sizes) or the seeded one, as rows of text."""
-        if seed is None and sizes == self.default_sizes():
-            data = self.default()
-        else:
-            data = self.random(0 if seed is None else seed, **sizes)
-        return {name: to_rows(name, data[name]) for name in self.names}
-
-
-def to_rows(name: str, data) -> Rows:
-    """A matrix as rows of text, as typed in an editor (``-1/2``, not ``−1/2``)."""
-    return [[fmt(v, 12, minus="-") for v in row] for row in as_matrix(name, data)]
-
-
-def as_key(rows: dict[str, Rows]) -> tuple:
-    """An example (name → rows of text) as a hashable key, e.g. for ``st.cache_data``.
-
-    >>> as_key({"b": [["1"], ["2"]]})
-    (('b', (('1',), ('2',))),)
-    """
-    return tuple((name, tuple(tuple(r) for r in m)) for name, m in rows.items())
-
-
-def from_key(key: tuple) -> dict[str, list[list[str]]]:
-    """The example a key holds, as name → rows (lists), ready for a block's builder."""
-    return {name: [list(r) for r in rows] for name, rows in key}
+__all__ = ["editor_key", "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error",
+           "md_escape"]
 
 
 def editor_key(ns: str, name: str) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import example
 from ..blocks import BlockType, block_type
+from ..example import ExampleSpec, as_key, from_key
 from ..walkthrough import Walkthrough
 from . import controls, share
 from .compare import compare_outputs
 from .editors import (
-    ExampleSpec,
-    as_key,
     example_controls,
-    from_key,
     matrix_editors,
     md_escape,
     show_error,
@@ -31,7 +30,7 @@ __all__ = ["build", "walkthrough_page", "show_link_messages"]
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def build(block: str, key: tuple, residual: bool = True) -> Walkthrough:
-    """The walkthrough of block ``block`` on the example ``key`` (see ``editors.as_key``), cached."""
+    """The walkthrough of block ``block`` on the example ``key`` (see ``byhand.example.as_key``), cached."""
     bt = block_type(block)
     return bt.build(**from_key(key), **({} if residual else {"residual": False}))
 
@@ -73,7 +72,7 @@ def _walkthrough(bt: BlockType, spec: ExampleSpec) -> None:
     error = size_error or error
     key = as_key(rows)
     wt = build(bt.name, key)
-    url = share.example_params(spec, ss[f"{ns}.sizes"], ss[f"{ns}.seed"], rows)
+    url = example.example_params(spec, ss[f"{ns}.sizes"], ss[f"{ns}.seed"], rows)
 
     with stage:
         show_error(error, near_editors)
