@@ -118,7 +118,8 @@ def _spans(stacked):
 def test_parts_roles_names_spans_and_sources():
     wt = encoder_block(**default_encoder())
     att, stack1, add, ff1, stack2, out = wt.steps[1:]
-    assert _spans(att.left) == [("X", "input", 0, 3)] and _spans(att.right) == [("A", "weight", 0, 3)]
+    # A has the attention colour (the seed's bright yellow), not a weight's
+    assert _spans(att.left) == [("X", "input", 0, 3)] and _spans(att.right) == [("A", "attention", 0, 3)]
     # the seed's point: around attention two n × n identities (3 positions) on the right,
     # around the feed-forward layers one d × d identity (2 features) on the left
     assert stack1.left.name == "[X | Z]" and stack1.right.name == "[I; I]"
@@ -230,3 +231,14 @@ def test_random_encoder_refuses_bad_sizes():
         random_encoder(0, positions=0)
     with pytest.raises(ByHandError, match="features must be a whole number from 1 to 64, not 65"):
         random_encoder(0, features=65)
+
+
+def test_attention_matrix_has_its_own_role_everywhere():
+    from byhand.blocks import BLOCKS
+
+    assert [(i.name, i.role) for i in BLOCKS["encoder"].inputs][:2] == [("X", "input"), ("A", "attention")]
+    for residual in (True, False):
+        wt = encoder_block(**default_encoder(), residual=residual)
+        roles = {p.role for s in wt.steps if s.left is not None
+                 for p in (*s.left.parts, *s.right.parts) if p.name == "A"}
+        assert roles == {"attention"}

@@ -179,3 +179,44 @@ def test_gif_draws_every_role_in_its_colour(wt, source):
     runs, gaps = _dash_runs(im, (0, 158, 115))
     assert len(runs) >= 5
     assert np.median(runs[1:-1]) / np.median(gaps) == pytest.approx(5 / 3, rel=0.35)
+
+
+# ---------------------------------------------------------------- the encoder's attention matrix A
+
+ATTENTION = ("#F0E442", "#FCF9D5")  # palette.COLOURS / FILLS["attention"]: yellow, its 78 % tint
+WEIGHT_FILL = "#FAEAC7"  # palette.FILLS["weight"]: what A was filled with before
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from byhand import default_encoder, encoder_block
+
+    return encoder_block(**default_encoder())
+
+
+def test_vega_draws_the_encoders_attention_matrix_yellow(encoder):
+    step = encoder.steps[1]  # Z = X·A: A (3×3) above the product
+    recs = [r for name in ("bh_boxes", "bh_picks") for r in step_chart(step).data.get(name, [])]
+    a = [r for r in recs if r["region"] == "right"]
+    assert len(a) == 9 and {(r["role"], r["fill"], r["stroke"]) for r in a} == {
+        ("attention", ATTENTION[1], ATTENTION[0])}
+    assert WEIGHT_FILL not in {r["fill"] for r in recs}
+    assert ATTENTION[1] in str(step_chart(step).to_dict())
+
+
+def test_pdf_xlsx_and_gif_draw_the_encoders_attention_matrix_yellow(encoder):
+    import openpyxl
+
+    from byhand.render.xlsx import worksheet_xlsx
+
+    pdf = SpyPDF()
+    add_worksheet(pdf, make_exercise(encoder), "worked")
+    assert pdf.boxes.count((rgb(ATTENTION[1]), rgb(ATTENTION[0]))) == 9  # A's nine cells
+    sheet = openpyxl.load_workbook(io.BytesIO(worksheet_xlsx(make_exercise(encoder), "worked"))).active
+    fills = [c.fill.fgColor.rgb for row in sheet.iter_rows() for c in row if c.fill.fill_type == "solid"]
+    assert sum(str(f).upper().endswith(ATTENTION[1][1:]) for f in fills) == 9
+    # the weights keep theirs: W1 (3×2) in one step, W2 (2×3) in two
+    assert sum(str(f).upper().endswith(WEIGHT_FILL[1:]) for f in fills) == 6 + 2 * 6
+    counts = _counts(step_images(encoder, width=960)[1])  # the frame of Z = X·A
+    assert counts.get(rgb(ATTENTION[1]), 0) > 400 and counts.get(rgb(ATTENTION[0]), 0) > 20
+    assert counts.get(rgb(WEIGHT_FILL), 0) == 0

@@ -74,6 +74,8 @@ def test_steps_one_head_post_norm(kind_of):
     s, z = wt.steps[4], wt.steps[6]
     assert (s.left.name, s.right.name, s.product_name) == ("Kᵀ", "Q", "Kᵀ·Q")
     assert (z.left.name, z.right.name, z.data_side) == ("V", "A", "left")
+    # the softmax result A is the attention matrix: it gets the attention colour as an operand
+    assert [(p.name, p.role) for p in z.right.parts] == [("A", "attention")]
     assert wt.params == {"nhead": 1, "norm_first": False, "activation": "relu", "eps": 1e-5,
                          "dim_feedforward": 6}
 
@@ -93,6 +95,8 @@ def test_steps_two_heads_pre_norm(kind_of):
         ("Ŷ", "LayerNorm before the feed-forward layers", "layernorm"),
         ("H", "Feed-forward first layer", "gelu"), ("Out", "Second layer plus identity", "none")]
     assert [kind_of(s) for s in wt.steps].count("element-wise") == 4  # X̂, A₁, A₂, Ŷ
+    for step in (wt.steps[7], wt.steps[10]):  # Z₁ = V₁·A₁, Z₂ = V₂·A₂
+        assert [p.role for p in step.right.parts] == ["attention"]
     att = wt.steps[11]
     assert att.right.name == "[Z₁; Z₂; 1]"
     assert [(a, b) for _, a, b in att.right.spans()] == [(0, 2), (2, 4), (4, 5)]

@@ -51,7 +51,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
         "Attention",
         "Z = X·A: each column of Z is a weighted mix of X's columns, with the weights in "
         "that column of A. Attention combines positions (across columns).",
-        "Z", hstack(part("X", X, "input")), vstack(part("A", A, "weight")), "X·A",
+        "Z", hstack(part("X", X, "input")), vstack(part("A", A, "attention")), "X·A",
         data_side="left")
     steps = [given, attention]
     Y = attention.result
@@ -161,7 +161,7 @@ def _reference(wt: Walkthrough) -> tuple[np.ndarray, str]:
 
 BLOCK = BlockType(
     "encoder", "Transformer encoder block (by hand)",
-    (Input("X", "positions as columns"), Input("A", "attention weights (each column sums to 1)", "weight"),
+    (Input("X", "positions as columns"), Input("A", "attention weights (each column sums to 1)", "attention"),
      Input("W1", "feed-forward layer 1", "weight"), Input("b1", "its bias", "bias"),
      Input("W2", "feed-forward layer 2", "weight"), Input("b2", "its bias", "bias")),
     (Size("features", "Features (rows of X)", "d", 2), Size("positions", "Positions (columns of X)", "n", 3),

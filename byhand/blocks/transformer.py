@@ -113,7 +113,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
             tag + "softmax", "Softmax down each column turns the scores for one query into "
             "weights that are positive and sum to 1.", "A" + sub, steps[-1].result,
             "S" + sub, Softmax()))
-        A = part("A" + sub, steps[-1].result)
+        A = part("A" + sub, steps[-1].result, "attention")
         steps.append(multiply_step(
             tag + "weighted values",
             f"{V.name}·{A.name}: each column is a weighted mix of the value columns. "
