@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["ByHandError", "MAX_DIM", "MAX_ABS", "as_matrix", "is_exact", "fmt", "parse_number"]
+__all__ = ["ByHandError", "MAX_DIM", "MAX_ABS", "as_matrix", "is_exact", "fmt", "parse_number",
+           "read_matrix_text", "MAX_PASTE"]
 
 MAX_DIM = 64  # largest number of rows or columns of any input matrix
 MAX_ABS = 1e6  # largest magnitude of any input value
@@ -186,3 +188,79 @@ def fmt(v, decimals: int = 3, minus: str = "\u2212") -> str:
         if s in {"-0", ""}:
             s = "0"
     return s.replace("-", minus)
+
+
+MAX_PASTE = 4000  # longest text ``read_matrix_text`` reads (an 8 × 8 matrix of long fractions fits)
+_MAX_EXP = 300  # largest exponent of a pasted number: 1e-300 is read, 1e-10000000 is refused before any work
+
+_LATEX_ENV = re.compile(r"\\(?:begin|end)\s*\{\s*[A-Za-z]*\*?\s*\}(?:\s*\{[lcr|\s]*\})?")  # array's {cc}
+_LATEX_FRAC = re.compile(r"\\[dt]?frac\s*\{\s*([+-]?\s*\d+)\s*\}\s*\{\s*(\d+)\s*\}")  # whole numbers only
+_LATEX_SPACE = re.compile(r"\\(?:left|right|[,;:!]|quad|qquad)|\$")  # \left[ keeps its [ (a bracket)
+_ASSIGN = re.compile(r"^\s*[A-Za-z_]\w*\s*=(?!=)")  # MATLAB's or Python's ``X = …``
+_CALL = re.compile(r"^\s*[A-Za-z_][\w.]*\s*\((.*)\)\s*;?\s*$", re.S)  # array(…), np.array(…), tensor(…)
+_KEYWORDS = re.compile(r",\s*[A-Za-z_]\w*\s*=.*$", re.S)  # …, dtype=int64) or …, requires_grad=True)
+_SPACES = str.maketrans({"\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\r": "\n",
+                         "[": " ", "(": " ", "{": " ", "]": "\n", ")": "\n", "}": "\n"})
+_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*(\d+)")
+
+
+def _cells(row: str) -> list[str]:
+    """One row's cells: tab-separated as a spreadsheet copies them (an empty cell stays empty), else
+    separated by commas or spaces (a bracket's leading or trailing comma is dropped)."""
+    if "\t" in row:
+        return [c.strip() for c in row.split("\t")]
+    row = re.sub(r"^\s*,?\s*|\s*,?\s*$", "", row)
+    return re.split(r"\s*,\s*|\s+", row)
+
+
+def read_matrix_text(name: str, text: str, max_dim: int = 8) -> list[list[str]]:
+    r"""Read a whole matrix typed or pasted as text; return its rows of text as typed in an editor.
+
+    Rows are separated by new lines or ``;``, cells by spaces, commas or tabs. Brackets and what
+    spreadsheets, numpy, PyTorch, Python, MATLAB and LaTeX write around the numbers are dropped
+    (``array(…)``, ``\begin{bmatrix} 1 & -\frac{1}{2} \\ … \end{bmatrix}``); blank lines are
+    ignored. Every cell is read exactly by ``as_matrix`` (decimals become fractions), so the
+    text is never evaluated. Raises ByHandError naming ``name`` (and the row, or the cell) for
+    text over ``MAX_PASTE`` characters, nothing to read, ragged rows, more than ``max_dim`` rows
+    or columns, and a bad number.
+
+    >>> read_matrix_text('X', '1 2 3\n4 5 -0.5')
+    [['1', '2', '3'], ['4', '5', '-1/2']]
+    >>> read_matrix_text('X', 'array([[ 1. , -0.5],\n       [ 2. ,  3. ]])')
+    [['1', '-1/2'], ['2', '3']]
+    >>> read_matrix_text('W', r'\begin{bmatrix} 1 & \frac{1}{3} \\ −2 & 0 \end{bmatrix}')
+    [['1', '1/3'], ['-2', '0']]
+    """
+    if not isinstance(text, str):
+        raise ByHandError(f"{name}: a pasted matrix must be text, not {type(text).__name__}.", name)
+    if len(text) > MAX_PASTE:
+        raise ByHandError(f"{name}: the text is {len(text):,} characters long; at most {MAX_PASTE:,} are "
+                          f"read (a matrix of at most {max_dim} × {max_dim} numbers).", name)
+    s = _LATEX_ENV.sub(" ", text)
+    s = _LATEX_FRAC.sub(lambda m: f"{m[1].replace(' ', '')}/{m[2]} ", s)
+    s = _LATEX_SPACE.sub(" ", s)
+    s = re.sub(r"\\\\(?:\[[^\]]*\])?", "\n", s).replace("&", ",")  # LaTeX's row break and cell separator
+    if "\\" in s:
+        command = re.search(r"\\[A-Za-z]*", s)[0]
+        raise ByHandError(f"{name}: {command!r} is not read; write numbers such as 2, -1/2 or 0.25 "
+                          "(\\frac{a}{b} of whole numbers works).", name)
+    s = _ASSIGN.sub("", s, count=1)
+    call = _CALL.match(s)
+    if call:
+        s = _KEYWORDS.sub("", call[1])
+    s = s.translate(_SPACES)
+    rows = [_cells(row) for row in re.split(r"[;\n]", s) if row.strip(" \t,")]
+    if not rows:
+        raise ByHandError(f"{name}: there is no number to read; type or paste rows such as 1 2 3 "
+                          "(one row a line).", name)
+    _ragged(name, rows)
+    if len(rows) > max_dim or len(rows[0]) > max_dim:
+        raise ByHandError(f"{name} is {len(rows)}×{len(rows[0])}: at most {max_dim} rows and {max_dim} "
+                          "columns are supported.", name)
+    for r, row in enumerate(rows):  # before any Fraction: 1e-10000000 would build a ten-million-digit one
+        for c, cell in enumerate(row):
+            exponent = _EXPONENT.search(cell)
+            if exponent and (len(exponent[1]) > 4 or int(exponent[1]) > _MAX_EXP):
+                raise ByHandError(f"{name}, row {r + 1}, column {c + 1}: {cell!r} has an exponent beyond "
+                                  f"±{_MAX_EXP}; type a number such as 2, -1 or 1/3.", name, r + 1, c + 1)
+    return [[fmt(v, 12, minus="-") for v in row] for row in as_matrix(name, rows, max_dim=max_dim)]
