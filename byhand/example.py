@@ -224,11 +224,11 @@ EXAMPLE_FORMAT = 1  # the "byhand" key of an example file
 MAX_EXAMPLE_LEN = 64 * 1024  # longest example file read (an 8 × 8 example of long fractions fits many times)
 MAX_LINK_LEN = 24_000  # longest link read (every matrix of the conv page at MAX_VALUE_LEN)
 MAX_CELL_LEN = 64  # longest cell of an example file
-MAX_EXPONENT = 300  # 1e-300 is read; 1e-10000000 is refused by its text, before Fraction builds it
+MAX_EXPONENT = 300  # 1e-300 is read; 1e-10000000 is refused by its text before Fraction builds it
 _MAX_MATRICES = 32
 _CONV_MAX_DIM = 3 * 2 * BLOCK_CONV.size("channels").high  # w2_k of 2 input channels doubled: 12 rows
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
-_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*(\d+)")
+_EXPONENT = re.compile(r"[eE]\s*[-\u2212]\s*0*(\d+)")  # 1e99999 is "too large" for parse_number
 _FILE_KEYS = ("byhand", "block", "matrices", "options")
 _NOT_PRINTABLE = {  # pages whose link does not hold one example to print
     "": "the home page's link holds no example: open a walkthrough page and copy its link",
@@ -242,13 +242,14 @@ _NOT_PRINTABLE = {  # pages whose link does not hold one example to print
 
 
 def _check_exponents(name: str, rows) -> None:
-    """Refuse a cell such as ``1e-10000000`` by its text: ``Fraction`` would take seconds to build it."""
+    """Refuse a cell such as ``1e-10000000`` by its text: ``Fraction`` would take seconds to build it
+    (``parse_number`` refuses ``1e10000000`` itself: as a float it is too large)."""
     for r, row in enumerate(rows):
         for c, cell in enumerate(row if isinstance(row, list) else ()):
             exponent = _EXPONENT.search(cell) if isinstance(cell, str) else None
             if exponent and (len(exponent[1]) > 4 or int(exponent[1]) > MAX_EXPONENT):
                 raise ByHandError(f"{name}, row {r + 1}, column {c + 1}: {cell.strip()[:20]!r} has an "
-                                  f"exponent beyond ±{MAX_EXPONENT}; type a number such as 2, -1 or 1/3.",
+                                  f"exponent below -{MAX_EXPONENT}; type a number such as 2, -1 or 1/3.",
                                   name, r + 1, c + 1)
 
 
