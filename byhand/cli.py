@@ -1,6 +1,9 @@
-"""The command line for teachers: worksheets, class packs and slide GIFs.
+"""The command line for teachers: worksheets, class packs and slide GIFs, of seeded examples or of
+exactly the example a page shows (its shared link, or the example file the page saves).
 
     python -m byhand worksheet residual --seed 42 --variants 30 --format pdf --answers -o pack.pdf
+    python -m byhand worksheet --example ex.json --answers -o ex.pdf
+    python -m byhand worksheet --link 'http://localhost:8501/residual_block?d=2&n=2&m.X=1,2;3,4' -o ex.xlsx
     python -m byhand gif encoder --seed 7 -o encoder.gif
 """
 
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .blocks import BLOCKS
+from .example import MAX_EXAMPLE_LEN
 from .numbers import ByHandError
 
 __all__ = ["main", "build_parser"]
@@ -22,6 +26,12 @@ EPILOG = """examples:
   python -m byhand worksheet residual --seed 5 --variants 10 --format zip --answers -o pack.zip
   python -m byhand worksheet residual --seed 3 --size features=4 --low 0 --high 5 -o big.pdf
   python -m byhand gif encoder --seed 7 -o encoder.gif
+  python -m byhand worksheet --example ex.json --answers -o ex.pdf
+  python -m byhand worksheet --link 'http://localhost:8501/residual_block?d=2&n=2&m.X=1,2;3,4' -o ex.xlsx
+  python -m byhand gif --link 'http://localhost:8501/conv_block?block=basic&sc=zero_pad&s=2' -o conv.gif
+
+--example FILE prints the example a page saved (Example (JSON)); --link URL the example of a page's
+shared link (Copy the address). Either replaces the block type, --seed, --size, --low and --high.
 
 block types: {blocks}
 """
@@ -64,12 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def common(q: argparse.ArgumentParser) -> None:
-        q.add_argument("block", help=f"the block type: {', '.join(BLOCKS)}")
-        q.add_argument("--seed", type=_seed, default=0, help="the example's seed (default 0)")
+        q.add_argument("block", nargs="?", help=f"the block type: {', '.join(BLOCKS)} "
+                                                  "(or --example / --link)")
+        q.add_argument("--example", metavar="FILE", help="an example file (JSON) saved from a page")
+        q.add_argument("--link", metavar="URL", help="a page's shared link: exactly the example it shows")
+        q.add_argument("--seed", type=_seed, help="the example's seed (default 0)")
         q.add_argument("--size", type=_size, action="append", default=[], metavar="NAME=N",
                        help="a size other than the default, e.g. features=4 (repeat for more)")
-        q.add_argument("--low", type=_int, default=-2, help="lowest random value (default -2)")
-        q.add_argument("--high", type=_int, default=2, help="highest random value (default 2)")
+        q.add_argument("--low", type=_int, help="lowest random value (default -2)")
+        q.add_argument("--high", type=_int, help="highest random value (default 2)")
         q.add_argument("--decimals", type=_int, default=3, help="decimal places for floats (default 3)")
         q.add_argument("-o", "--output", required=True, help="the file to write")
 
@@ -88,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF paper size (default a4)")
 
     g = sub.add_parser("gif", help="an animated GIF of a walkthrough, one frame per step",
-                       description="Write an animated GIF of a walkthrough for slides.")
+                       description="Write an animated GIF of a walkthrough for slides.",
+                       epilog=EPILOG.format(blocks=blocks),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     common(g)
     g.add_argument("--width", type=_int, default=960, help="width in pixels (default 960)")
     g.add_argument("--seconds", type=float, default=2.5, help="seconds per frame (default 2.5)")
@@ -101,15 +116,74 @@ def _spec(args):
     if args.block not in BLOCKS:
         raise ByHandError(f"unknown block type {args.block!r}; choose one of: {', '.join(BLOCKS)}.")
     sizes = dict(args.size)
-    return ExerciseSpec(args.block, args.seed, sizes, args.low, args.high, getattr(args, "blank", "all"))
+    low, high = -2 if args.low is None else args.low, 2 if args.high is None else args.high
+    return ExerciseSpec(args.block, args.seed or 0, sizes, low, high, getattr(args, "blank", "all"))
 
 
-def _run(args) -> bytes:
+def _check_source(args) -> None:
+    """Exactly one of a block type, --example and --link; no seeded example's options with an example."""
+    given = [what for what, v in (("a block type", args.block), ("--example", args.example),
+                                  ("--link", args.link)) if v is not None]
+    if len(given) != 1:
+        raise ByHandError("give a block type (with --seed …), --example FILE or --link URL"
+                          + (f", not {' and '.join(given)} together." if given else "."))
+    if args.block is None:
+        seeded = [option for option, v in (("--seed", args.seed), ("--size", args.size or None),
+                                           ("--low", args.low), ("--high", args.high)) if v is not None]
+        if getattr(args, "variants", 1) != 1:
+            seeded.append("--variants")
+        if seeded:
+            raise ByHandError(f"{given[0]} prints exactly one given example: {', '.join(seeded)} "
+                              "belong to a seeded example (give a block type instead).")
+
+
+def _read_file(path: str) -> str:
+    """An example file's text, refused unread when it is larger than an example file can be."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_EXAMPLE_LEN + 1)
+    except FileNotFoundError:
+        raise ByHandError(f"there is no file {path}.") from None
+    except IsADirectoryError:
+        raise ByHandError(f"{path} is a folder, not an example file.") from None
+    except OSError as e:
+        raise ByHandError(f"cannot read {path}: {e.strerror}.") from None
+    if len(data) > MAX_EXAMPLE_LEN:
+        raise ByHandError(f"{path}: the file is over {MAX_EXAMPLE_LEN:,} bytes; an example file is smaller.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ByHandError(f"{path}: not a text file (UTF-8).") from None
+
+
+def _given_example(args):
+    """The walkthrough of --example or --link, and what the link held that the page would not use."""
+    from .example import example_walkthrough, read_example_json, read_link
+
+    if args.example is not None:
+        text = _read_file(args.example)
+        try:
+            block, rows, options = read_example_json(text)
+        except ByHandError as e:
+            raise ByHandError(f"{args.example}: {e}") from None
+        messages: list[str] = []
+    else:
+        try:
+            block, rows, options, messages = read_link(args.link)
+        except ByHandError as e:
+            raise ByHandError(f"the link: {e}") from None
+    return example_walkthrough(block, rows, options), messages
+
+
+def _run(args) -> tuple[bytes, list[str]]:
+    """The file's bytes and the notes to show (what a link held that its page would not use)."""
+    _check_source(args)
     if args.command == "gif":
         from .render.gif import walkthrough_gif
 
-        spec = _spec(args)
-        return walkthrough_gif(spec.walkthrough(), args.decimals, width=args.width, seconds=args.seconds)
+        wt, notes = _given_example(args) if args.block is None else (_spec(args).walkthrough(), [])
+        return walkthrough_gif(wt, args.decimals, width=args.width, seconds=args.seconds), notes
+    from .practice import make_exercise
     from .render.pack import class_pack, variant_specs
     from .render.pdf import check_options, worksheet_pdf
     from .render.xlsx import worksheet_xlsx
@@ -117,14 +191,23 @@ def _run(args) -> bytes:
     fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
     if fmt not in ("pdf", "xlsx", "zip"):
         raise ByHandError(f"cannot tell the format from {args.output!r}: add --format pdf, xlsx or zip.")
-    spec = _spec(args)
     check_options(args.kind, args.paper, args.decimals)
+    if args.block is None:
+        if fmt == "zip":
+            raise ByHandError("a ZIP is a class pack of seeded variants; a given example prints as pdf or "
+                              "xlsx.")
+        wt, notes = _given_example(args)
+        ex = make_exercise(wt, args.blank)
+        if fmt == "pdf":
+            return worksheet_pdf(ex, args.kind, args.answers, args.paper, args.decimals), notes
+        return worksheet_xlsx(ex, args.kind, args.answers, args.decimals), notes
+    spec = _spec(args)
     variant_specs(spec, args.variants)  # checks the count before any work
     if args.variants == 1 and fmt == "pdf":
-        return worksheet_pdf(spec.exercise(), args.kind, args.answers, args.paper, args.decimals)
+        return worksheet_pdf(spec.exercise(), args.kind, args.answers, args.paper, args.decimals), []
     if args.variants == 1 and fmt == "xlsx":
-        return worksheet_xlsx(spec.exercise(), args.kind, args.answers, args.decimals)
-    return class_pack(spec, args.variants, fmt, args.kind, args.answers, args.paper, args.decimals)
+        return worksheet_xlsx(spec.exercise(), args.kind, args.answers, args.decimals), []
+    return class_pack(spec, args.variants, fmt, args.kind, args.answers, args.paper, args.decimals), []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,9 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     if not out.parent.exists():
         parser.exit(2, f"{parser.prog}: error: the folder {out.parent} does not exist.\n")
     try:
-        data = _run(args)
+        data, notes = _run(args)
     except ByHandError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
+    for note in notes:
+        print(f"{parser.prog}: note: {note}", file=sys.stderr)
     try:
         out.write_bytes(data)
     except OSError as e:
