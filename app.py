@@ -5,6 +5,7 @@ The pages come from the block registry (``byhand.ui.site``): home, a page per bl
 
 import streamlit as st
 
+from byhand.ui.controls import PRESENT
 from byhand.ui.site import navigation
 
 # Constant CSS only: less empty space above the title, so that a whole step fits a 1280 × 800
@@ -15,4 +16,6 @@ COMPACT = ("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}"
 
 st.set_page_config(page_title="ByHand", page_icon=":material/calculate:", layout="wide")
 st.html(COMPACT)
+if PRESENT not in st.session_state:  # a link with present=1 opens in presentation mode
+    st.session_state[PRESENT] = st.query_params.get("present") == "1"
 st.navigation(navigation()).run()

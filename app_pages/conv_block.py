@@ -36,10 +36,10 @@ from byhand.ui.torch_panel import check_table, run_check
 from byhand.ui.walkthrough_page import show_link_messages
 
 NS = "conv"
+SETTINGS = ("kind", "shortcut", "stride", "channels", "eps")  # kept in session state as f"{NS}.{name}"
 KIND_LABELS = {"basic": "Basic: 3×3, 3×3", "bottleneck": "Bottleneck: 1×1, 3×3, 1×1"}
 SHORTCUT_LABELS = {"identity": "Identity", "zero_pad": "A: zero-pad", "projection": "B: projection"}
 STRIDE, CHANNELS = BLOCK.size("stride"), BLOCK.size("channels")  # the page's limits, from the registry
-STEP_WIDTH = 820  # px: the by-hand drawing shrinks its cells to fit (down to 30 px)
 
 
 # ---------------------------------------------------------------- the example as editable matrices
@@ -105,13 +105,11 @@ def render_step(ns: str, wt, step, k: int) -> None:
     maps, n = wt.params["maps"], len(wt.steps)
     if step.kind == "given" and step.name in maps:
         st.subheader(f"Step {k + 1} of {n}: {step.title}", anchor=False)
-        st.markdown(step.caption)
-        if step.note:
-            st.caption(f"ℹ️ {step.note}")
         feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps",
                      role="input" if step.name.startswith("x") else "computed")
+        controls.step_caption(step)
     else:
-        controls.step_view(ns, step, k, n, width=STEP_WIDTH)
+        controls.step_view(ns, step, k, n)
         if step.name in maps:
             c, h, w = maps[step.name]
             cell = controls.picked_cell(ns, k, step)
@@ -242,45 +240,67 @@ def _read_eps(text, messages: list[str]) -> str:
         return "0"
 
 
+def settings() -> tuple[str, str, int, int]:
+    """Block, shortcut, stride and input channels, in a collapsed panel (the drawing shows first)."""
+    with st.expander("Settings: block, shortcut, stride, input channels", icon=":material/tune:"):
+        c1, c2 = st.columns([1, 1.2])
+        kind = c1.segmented_control("Block", list(KINDS), format_func=KIND_LABELS.get,
+                                    key=f"{NS}.kind") or "basic"
+        shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUT_LABELS.get,
+                                        key=f"{NS}.shortcut", on_change=_stride_for_shortcut) or "identity"
+        c3, c4, _ = st.columns([1, 1, 2.2])
+        stride = c3.segmented_control("Stride", list(range(STRIDE.low, STRIDE.high + 1)), key=f"{NS}.stride",
+                                      disabled=shortcut == "identity",
+                                      help="The identity shortcut needs stride 1: x and the output must have "
+                                           "the same shape.") or STRIDE.default
+        channels = c4.segmented_control("Input channels", list(range(CHANNELS.low, CHANNELS.high + 1)),
+                                        key=f"{NS}.channels") or CHANNELS.default
+        st.caption("Why the shortcut needs matching shapes: the block adds x to its output cell by cell, so "
+                   "both must be C×H×W alike. Stride 2 halves H and W and the block may add channels, so x "
+                   "must be subsampled and given the extra channels: with zeros (option A) or a 1×1 "
+                   "convolution (option B).")
+    return kind, shortcut, stride, channels
+
+
 # ---------------------------------------------------------------- the page
 
-st.title("Convolutional ResNet block, by hand")
-st.markdown("A convolution is **one matrix multiply**: unroll the image's patches into columns (im2col), "
-            "put the kernels in rows. Batch norm (eval mode) is a per-channel scale and shift, and the "
-            "shortcut is added in the same multiply: `[W2′ | I | t2]·[im2col(H); x; 1] = BN2(conv2(H)) + x`.")
-
 ss = st.session_state
+present = controls.presenting()
+if not present:
+    st.title("Convolutional ResNet block, by hand")
+    st.markdown("A convolution is **one matrix multiply**: unroll the image's patches into columns "
+                "(im2col), put the kernels in rows. Batch norm (eval mode) is a per-channel scale and shift, "
+                "and the shortcut is added in the same multiply: "
+                "`[W2′ | I | t2]·[im2col(H); x; 1] = BN2(conv2(H)) + x`.")
 if f"{NS}.link" not in ss:  # the page's first run in this session: read the link once
     ss[f"{NS}.link"] = read_link({k: st.query_params.get(k) for k in st.query_params})
-show_link_messages(ss[f"{NS}.link"])
+if not present:
+    show_link_messages(ss[f"{NS}.link"])
 if ss[f"{NS}.shortcut"] == "identity":
     ss[f"{NS}.stride"] = default_stride("identity")
-c1, c2 = st.columns([1, 1.2])
-kind = c1.segmented_control("Block", list(KINDS), format_func=KIND_LABELS.get, key=f"{NS}.kind") or "basic"
-shortcut = c2.segmented_control("Shortcut", list(SHORTCUTS), format_func=SHORTCUT_LABELS.get,
-                                key=f"{NS}.shortcut", on_change=_stride_for_shortcut) or "identity"
-c3, c4, _ = st.columns([1, 1, 2.2])
-stride = c3.segmented_control("Stride", list(range(STRIDE.low, STRIDE.high + 1)), key=f"{NS}.stride",
-                              disabled=shortcut == "identity",
-                              help="The identity shortcut needs stride 1: x and the output must have the "
-                                   "same shape.") or STRIDE.default
-channels = c4.segmented_control("Input channels", list(range(CHANNELS.low, CHANNELS.high + 1)),
-                                key=f"{NS}.channels") or CHANNELS.default
-st.caption("Why the shortcut needs matching shapes: the block adds x to its output cell by cell, so both "
-           "must be C×H×W alike. Stride 2 halves H and W and the block may add channels, so x must be "
-           "subsampled and given the extra channels: with zeros (option A) or a 1×1 convolution (option B).")
+if present:  # the settings are not drawn: they stay as chosen
+    for name in SETTINGS:
+        ss[f"{NS}.{name}"] = ss[f"{NS}.{name}"]
+    kind, shortcut, stride, channels = (ss[f"{NS}.{name}"] for name in SETTINGS[:4])
+else:
+    kind, shortcut, stride, channels = settings()
 
 spec = spec_for(kind, shortcut, channels)
-show_link_messages(share.restore_once(spec))
+link_messages = share.restore_once(spec)
+if not present:
+    show_link_messages(link_messages)
 stage = st.container()
-with st.expander("✏️ Edit the image, the kernels and the batch-norm statistics", expanded=False):
-    size_error = example_controls(spec)
-    eps_text = st.text_input("ε of every batch norm (0 keeps √(σ² + ε) exact when σ² is a square such as "
-                             "4 or 1/4; PyTorch's default is 1e-5)", key=f"{NS}.eps")
-    st.caption("x1, x2: the image's channels. w1_1, w1_2 …: kernel 1, 2 … of convolution 1, its input "
-               "channels stacked (rows 1–3 channel 1, rows 4–6 channel 2); w1 alone (1×1 convolutions): "
-               "output channels × input channels. bn1 …: one row per channel, columns γ, β, μ, σ².")
-    edited = matrix_editors(spec, per_row=3)
+if present:
+    size_error, eps_text, edited = None, ss[f"{NS}.eps"], ss[f"{spec.ns}.valid"]
+else:
+    with st.expander("Edit the image, the kernels and the batch-norm statistics", icon=":material/edit:"):
+        size_error = example_controls(spec)
+        eps_text = st.text_input("ε of every batch norm (0 keeps √(σ² + ε) exact when σ² is a square such "
+                                 "as 4 or 1/4; PyTorch's default is 1e-5)", key=f"{NS}.eps")
+        st.caption("x1, x2: the image's channels. w1_1, w1_2 …: kernel 1, 2 … of convolution 1, its input "
+                   "channels stacked (rows 1–3 channel 1, rows 4–6 channel 2); w1 alone (1×1 convolutions): "
+                   "output channels × input channels. bn1 …: one row per channel, columns γ, β, μ, σ².")
+        edited = matrix_editors(spec, per_row=3)
 try:
     read_eps(eps_text)
     eps, eps_error = eps_text, None
@@ -296,7 +316,7 @@ except ByHandError as e:  # the last valid cells do not fit the chosen stride: t
     wt = build(kind, shortcut, default_stride(shortcut), "0", as_key(rows))
 error = size_error or eps_error or error
 key = repr((kind, shortcut, stride, eps, as_key(rows)))
-url = example.example_params(spec, {"size": ss[f"{spec.ns}.size.size"]}, ss[f"{spec.ns}.seed"], rows)
+url = example.example_params(spec, ss[f"{spec.ns}.sizes"], ss[f"{spec.ns}.seed"], rows)
 
 with stage:
     show_error(error)
@@ -306,18 +326,20 @@ with stage:
     share.linked_player(spec.ns, wt, {**url, "block": kind, "sc": shortcut, STRIDE.url: str(stride),
                                       CHANNELS.url: str(channels), **({"eps": eps} if eps != "0" else {})},
                         render=lambda step, k: render_step(spec.ns, wt, step, k))
-    t1, t2, t3, t4 = st.columns(4)
-    rf = t1.toggle("Receptive field", key=f"{NS}.rf", help="The input pixels one output pixel sees.")
-    shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")
-    compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
-    check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")
-    if rf:
-        receptive_view(wt)
-    if shapes:
-        st.dataframe(shapes_table(wt), width="stretch")
-    if compare:
-        compare_options(conv_inputs(dict(rows), kind, shortcut, wt.params["stride"], read_eps(eps)), kind,
-                        f"{NS}.cmp")
-    if check:
-        torch_view(wt, key)
-    controls.gif_button(wt, spec.ns)
+    if not present:
+        t1, t2, t3, t4, t5 = st.columns(5)
+        rf = t1.toggle("Receptive field", key=f"{NS}.rf", help="The input pixels one output pixel sees.")
+        shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")
+        compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
+        check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")
+        with t5:
+            controls.print_menu(wt, spec.ns)
+        if rf:
+            receptive_view(wt)
+        if shapes:
+            st.dataframe(shapes_table(wt), width="stretch")
+        if compare:
+            compare_options(conv_inputs(dict(rows), kind, shortcut, wt.params["stride"], read_eps(eps)), kind,
+                            f"{NS}.cmp")
+        if check:
+            torch_view(wt, key)

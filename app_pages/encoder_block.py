@@ -17,6 +17,7 @@ from byhand.ui.editors import (
 from byhand.ui.torch_panel import torch_panel
 from byhand.ui.walkthrough_page import build, compare_view, show_link_messages
 
+TORCH_SETTINGS = ("heads", "act", "norm_first", "dec")
 VARIANTS = {"hand": "By hand (simplified)", "torch": "PyTorch TransformerEncoderLayer"}
 ACTIVATIONS = ("relu", "gelu")
 BLOCK = block_type("encoder")
@@ -43,6 +44,26 @@ def read_torch_extra(params: dict, messages: list) -> None:
     ss["encoder.torch.norm_first"] = bool(example.read_int(params, "nf", 0, 1, 0, messages, "norm_first"))
     ss["encoder.torch.act"] = example.read_choice(params, "act", ACTIVATIONS, "relu", messages, "activation")
     ss["encoder.torch.dec"] = example.read_int(params, "dec", 0, 8, 3, messages, "decimals")
+
+
+def two_identities(wt) -> None:
+    """The seed's closing point, drawn: both skips' stacked operands side by side, their identities
+    different in size and place (positions on the right of attention, features on the left of the
+    feed-forward layer)."""
+    att, ff = (s for s in wt.steps if s.kind == "arrange")
+    n, d = wt.inputs["X"].shape[1], wt.inputs["X"].shape[0]
+    st.markdown("**The two identities, side by side.** Their sizes and places differ: attention combines "
+                "positions (across columns), the feed-forward layer combines features (across rows).")
+    c_att, c_ff = st.columns(2)
+    for col, step, words in (
+            (c_att, att, f"Around attention: two {n}×{n} identities, one row per **position**, on the right "
+                         "of [X | Z]."),
+            (c_ff, ff, f"Around the feed-forward layer: one {d}×{d} identity, one column per **feature**, "
+                       "on the left of [Y; H; 1].")):
+        with col:
+            st.altair_chart(controls.fitted_chart(step, box=(controls.drawing_box()[0] // 2 - 10, 320)),
+                            width="content")
+            st.caption(words)
 
 
 def mixing_view(wt, decimals: int) -> None:
@@ -76,10 +97,12 @@ def mixing_view(wt, decimals: int) -> None:
 
 
 ss = st.session_state
-st.title("Transformer encoder block, by hand")
-c_variant, c_intro = st.columns([5, 4], vertical_alignment="center")
-c_intro.caption("Attention mixes **positions** (across columns), the feed-forward layers mix **features** "
-                "(across rows), and two identities carry the input around both.")
+present = controls.presenting()
+if not present:
+    st.title("Transformer encoder block, by hand")
+    c_variant, c_intro = st.columns([5, 4], vertical_alignment="center")
+    c_intro.caption("Attention mixes **positions** (across columns), the feed-forward layers mix "
+                    "**features** (across rows), and two identities carry the input around both.")
 
 first_run = "encoder.v" not in ss
 if first_run:
@@ -88,26 +111,27 @@ if first_run:
                                         tuple(VARIANTS), "hand", messages, "variant")
     ss["encoder.link_messages_v"] = messages
 ss.setdefault("encoder.variant", ss["encoder.v"])
-variant = c_variant.segmented_control("Variant", list(VARIANTS), format_func=VARIANTS.get,
-                                     key="encoder.variant", required=True, label_visibility="collapsed")
+if present:  # the variant stays as chosen; its control is not drawn
+    variant = ss["encoder.variant"]
+else:
+    variant = c_variant.segmented_control("Variant", list(VARIANTS), format_func=VARIANTS.get,
+                                         key="encoder.variant", required=True, label_visibility="collapsed")
 link_used = ss.setdefault("encoder.link_variant", ss["encoder.v"])
 ss["encoder.v"] = variant
 spec = HAND if variant == "hand" else TORCH
 messages = share.restore_once(spec, read_torch_extra if variant == "torch" else None,
                               use_link=variant == link_used)
-show_link_messages(ss.get("encoder.link_messages_v", []) + messages)
+if not present:
+    show_link_messages(ss.get("encoder.link_messages_v", []) + messages)
 
 
-@st.fragment
-def walkthrough(spec: ExampleSpec, variant: str) -> None:
-    """Editors and the step: an edit reruns only this part of the page."""
-    stage = st.container()
+def settings(spec: ExampleSpec, variant: str):
+    """The example's editors and sizes (and the torch variant's settings), in a collapsed panel."""
     with st.expander("Edit the example: " + ", ".join(spec.names) + " and the sizes", icon=":material/edit:"):
         near_editors = st.container()  # the message also shows where the bad cell was typed
         size_error = example_controls(spec)
-        extra = {}
         if variant == "torch":
-            for name, value in (("heads", 2), ("act", "relu"), ("norm_first", False), ("dec", 3)):
+            for name, value in zip(TORCH_SETTINGS, (2, "relu", False, 3)):
                 ss.setdefault(f"encoder.torch.{name}", value)  # dropped while another page was shown
             d = ss[f"{spec.ns}.sizes"]["d_model"]
             divisors = [h for h in range(1, d + 1) if d % h == 0]
@@ -121,6 +145,21 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
             st.caption("The weights (Wq, Wk, Wv, Wo, W1, W2, their biases and the LayerNorms) are seeded "
                        "floats from the example's seed; X is yours to edit.")
         edited = matrix_editors(spec, captions=CAPTIONS)
+    return near_editors, size_error, edited
+
+
+@st.fragment
+def walkthrough(spec: ExampleSpec, variant: str) -> None:
+    """Editors and the step: an edit reruns only this part of the page."""
+    stage = st.container()
+    extra = {}
+    if controls.presenting():  # no settings drawn: the example and the torch settings stay as they are
+        for name in TORCH_SETTINGS:
+            if f"encoder.torch.{name}" in ss:
+                ss[f"encoder.torch.{name}"] = ss[f"encoder.torch.{name}"]
+        near_editors, size_error, edited = st.empty(), None, ss[f"{spec.ns}.valid"]
+    else:
+        near_editors, size_error, edited = settings(spec, variant)
 
     seed = ss[f"{spec.ns}.seed"]
     if variant == "hand":
@@ -142,7 +181,14 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     with stage:
         show_error(error, near_editors)
 
-        share.linked_player(spec.ns, wt, url, decimals=decimals)
+        def show(step, k: int) -> None:
+            controls.step_view(spec.ns, step, k, len(wt.steps), decimals=decimals)
+            if variant == "hand" and k == len(wt.steps) - 1:
+                two_identities(wt)
+
+        share.linked_player(spec.ns, wt, url, decimals=decimals, render=show)
+        if controls.presenting():
+            return
         c1, c2, c3, c4 = st.columns(4)
         mixing = c1.toggle("Mixing view", key="encoder.mixing",
                            help="Pick an output cell of attention and of the feed-forward layer: see which "
@@ -152,7 +198,8 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
                             if variant == "hand" else "Only for the by-hand variant.")
         check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
         with c4:
-            controls.gif_button(wt, spec.ns, decimals)
+            controls.print_menu(wt, spec.ns, decimals, example.example_json(BLOCK.name, rows)
+                                if variant == "hand" else None)
         if mixing:
             mixing_view(wt, decimals)
         if compare and variant == "hand":

@@ -95,12 +95,14 @@ def take_training_settings() -> None:
                               "branch": ss[f"{NS}.t.branch"]}
 
 
-st.title("Why residual connections work")
-st.markdown(
-    "Backpropagation multiplies the gradient by **one Jacobian per layer**. A product of many "
-    "matrices shrinks to nothing or blows up unless each factor stays close to the identity. A residual "
-    "block `y = x + F(x)` has Jacobian **`I + ∂F/∂x`**: when `∂F/∂x` is small it *is* close to `I`, so "
-    "the error signal gets through, and the input reaches the output directly.")
+present = controls.presenting()  # presentation mode: the Jacobian's steps, no settings
+if not present:
+    st.title("Why residual connections work")
+    st.markdown(
+        "Backpropagation multiplies the gradient by **one Jacobian per layer**. A product of many "
+        "matrices shrinks to nothing or blows up unless each factor stays close to the identity. A residual "
+        "block `y = x + F(x)` has Jacobian **`I + ∂F/∂x`**: when `∂F/∂x` is small it *is* close to `I`, so "
+        "the error signal gets through, and the input reaches the output directly.")
 
 tab_hand, tab_unrolled, tab_image, tab_depth, tab_train = st.tabs(
     ["The Jacobian by hand", "Unrolled", "Residual image", "Gradients at depth",
@@ -108,29 +110,34 @@ tab_hand, tab_unrolled, tab_image, tab_depth, tab_train = st.tabs(
 
 # ------------------------------------------------------------------ 1. the Jacobian by hand
 with tab_hand:
-    show_link_messages(share.restore_once(SPEC))
-    st.markdown(
-        "The residual walkthrough's block before its final ReLU, for **one sample** x: "
-        "`F(x) = W2·ReLU(W1·x + b1) + b2`. The chain rule gives `∂F/∂x = W2·diag(ReLU′(W1·x + b1))·W1`, "
-        "and the skip adds `I`. Then the backprop rule `δ⁽ˡ⁾ = δ⁽ˡ⁺¹⁾·(I + ∂F/∂x)` for an upstream "
-        "gradient δ, beside the plain block's `δ·∂F/∂x`. The default is the residual page's block at "
-        "its second sample.")
-    stage = st.container()
-    with st.expander("Edit the example: x, W1, b1, W2, b2, δ and the sizes", icon=":material/edit:"):
-        c1, c2, _ = st.columns([1, 2, 2], vertical_alignment="bottom")
-        sample = c1.selectbox("Sample (column of X)", range(1, 9), key=f"{NS}.sample")
-        c2.button("Use the residual page's block", icon=":material/add_circle:", key=f"{NS}.from_residual",
-                  on_click=from_residual_page, args=(sample,),
-                  help="Its W1, b1, W2, b2 and one column of its X (as edited there), with δ = all ones.")
-        size_error = example_controls(SPEC)
-        edited = matrix_editors(SPEC, captions=CAPTIONS)
+    link_messages = share.restore_once(SPEC)
+    if present:
+        stage, size_error, edited = st.container(), None, st.session_state[f"{NS}.valid"]
+        if f"{NS}.sample" in st.session_state:  # not drawn: keep it as chosen
+            st.session_state[f"{NS}.sample"] = st.session_state[f"{NS}.sample"]
+    else:
+        show_link_messages(link_messages)
+        st.markdown(
+            "The residual walkthrough's block before its final ReLU, for **one sample** x: "
+            "`F(x) = W2·ReLU(W1·x + b1) + b2`. The chain rule gives `∂F/∂x = W2·diag(ReLU′(W1·x + b1))·W1`, "
+            "and the skip adds `I`. Then the backprop rule `δ⁽ˡ⁾ = δ⁽ˡ⁺¹⁾·(I + ∂F/∂x)` for an upstream "
+            "gradient δ, beside the plain block's `δ·∂F/∂x`. The default is the residual page's block at "
+            "its second sample.")
+        stage = st.container()
+        with st.expander("Edit the example: x, W1, b1, W2, b2, δ and the sizes", icon=":material/edit:"):
+            c1, c2, _ = st.columns([1, 2, 2], vertical_alignment="bottom")
+            sample = c1.selectbox("Sample (column of X)", range(1, 9), key=f"{NS}.sample")
+            c2.button("Use the residual page's block", icon=":material/add_circle:",
+                      key=f"{NS}.from_residual", on_click=from_residual_page, args=(sample,),
+                      help="Its W1, b1, W2, b2 and one column of its X (as edited there), with δ = all ones.")
+            size_error = example_controls(SPEC)
+            edited = matrix_editors(SPEC, captions=CAPTIONS)
     skip = st.session_state.get(f"{NS}.skip", True)
     rows, error = valid_or_last(SPEC, edited, lambda r: build(BLOCK.name, as_key(r), skip))
     error = size_error or error
     key = as_key(rows)
     wt = build(BLOCK.name, key, skip)
-    url = example.example_params(SPEC, {s.name: st.session_state[f"{NS}.size.{s.name}"] for s in SPEC.sizes},
-                               st.session_state[f"{NS}.seed"], rows)
+    url = example.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
     with stage:
         show_error(error)
         st.toggle("With the skip connection (I + ∂F/∂x)", value=True, key=f"{NS}.skip",

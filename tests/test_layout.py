@@ -63,16 +63,35 @@ def test_product_cell_sits_where_its_row_and_column_cross(step):
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_result_sits_right_of_the_product_on_the_same_rows(step):
+def test_result_sits_right_of_the_product_or_under_a_wide_flat_one(step):
     lay = layout_step(step)
     prod, res = _boxes(lay, "product"), _boxes(lay, "result")
     if not res:
         return
-    shift = {res[i, j].x - prod[i, j].x for (i, j) in res}
-    assert len(shift) == 1 and shift.pop() >= 2 * GAP + step.result.shape[1]
-    assert all(res[i, j].y == prod[i, j].y for (i, j) in res)
+    m, n = step.product.shape
+    dx = {res[i, j].x - prod[i, j].x for (i, j) in res}
+    dy = {res[i, j].y - prod[i, j].y for (i, j) in res}
+    if n >= 10 and 3 * m <= n:  # an im2col product, one row per channel: the result under it, same columns
+        assert dx == {0} and len(dy) == 1 and dy.pop() >= m + GAP
+    else:
+        assert len(dx) == 1 and dx.pop() >= 2 * GAP + step.result.shape[1]
+        assert dy == {0}
     for (i, j), b in res.items():
         assert b.value == step.result[i, j]
+
+
+def test_a_wide_flat_result_goes_under_its_product():
+    """A 1-channel 4×4 convolution's last step: 16 product columns, 1 row; its ReLU result under it."""
+    from byhand.blocks import block_type
+
+    bt = block_type("conv")
+    step = bt.build(**bt.default()).steps[-1]
+    assert step.product.shape == (1, 16)
+    lay = layout_step(step)
+    prod, res = _boxes(lay, "product"), _boxes(lay, "result")
+    assert [res[0, j].x for j in range(16)] == [prod[0, j].x for j in range(16)]
+    assert res[0, 0].y > prod[0, 0].y + 1
+    assert any(lb.text == "↓ ReLU" for lb in lay.labels)
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -217,7 +217,12 @@ def _layout_multiply(step: Step) -> Layout:
     if step.kind == "multiply" and not has_result and step.name and step.name != pname:
         pname = f"{step.name} = {pname}"  # e.g. Z = X·A: the product is the step's result
     _matrix_boxes(lay, step.product, (m, n), "product", pname, px, py)
-    if has_result:
+    if has_result and _result_below(m, n):  # a wide, flat product (im2col): the result under it
+        ry = py + m + 2.2  # under the product's name
+        lay.labels.append(Label(px + n + 0.3, ry - 0.6, f"↓ {step.op.label}", align="left", kind="op"))
+        _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, px, ry,
+                      step.op.zeroed(step.product))
+    elif has_result:
         gap = _op_gap(step.op.label)
         rx = px + n + gap
         lay.labels.append(Label(rx - gap / 2, py + m / 2, f"{step.op.label} →", kind="op"))
@@ -234,6 +239,16 @@ def _layout_multiply(step: Step) -> Layout:
                 lay.links.append(Link(lxs[c] + 0.5, py, px, rys[c] + 0.5, side, int(np.flatnonzero(
                     p.values[c - a, :] if side == "right" else p.values[:, c - a])[0])))
     return lay
+
+
+def _result_below(m: int, n: int) -> bool:
+    """Whether a product of m rows and n columns is so wide and flat that its op's result goes under it
+    (a convolution's im2col product: one row per channel, one column per pixel), keeping the page narrow.
+
+    >>> _result_below(1, 16), _result_below(3, 16), _result_below(3, 3)
+    (True, True, False)
+    """
+    return n >= 10 and 3 * m <= n
 
 
 def created_regions(step: Step) -> tuple[str, ...]:

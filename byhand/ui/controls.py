@@ -26,37 +26,56 @@ from ..render.text import step_text
 from ..render.vega import selected_cell, step_chart
 from ..walkthrough import Step, Walkthrough, dot_product_text
 
-__all__ = ["SPEEDS", "fit_cell", "fitted_chart", "step_key", "advance", "clamp_step", "step_player",
-           "step_view", "picked_cell", "gif_button"]
+__all__ = ["SPEEDS", "PAGE_BOX", "PRESENT_BOX", "presenting", "drawing_box", "fitted_chart", "step_key",
+           "advance", "clamp_step", "step_player", "step_caption", "step_view", "picked_cell", "print_menu"]
 
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
-FIT_HEIGHT = 380  # px: a step's drawing shrinks to fit a 1280 × 800 projector (beside the sidebar)
-FIT_WIDTH = 960  # px: and to fit the page's width
+# The drawing's box (px) on a 1280 × 800 projector: beside the open sidebar, under the title and the
+# step controls; in presentation mode the sidebar, title and settings are hidden and the box grows.
+PAGE_BOX = (800, 440)
+PRESENT_BOX = (1200, 520)
+MIN_CELL = 26  # px: never smaller, nor smaller than the longest number needs at a 13 px font
+PRESENT = "present"  # session-state key: presentation mode (``present=1`` in a link)
+# Constant CSS of presentation mode: no sidebar, no toolbar, less space above the step.
+PRESENT_CSS = ("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
+               "[data-testid='stHeader'] {display: none;}"
+               "[data-testid='stMainBlockContainer'] {padding: 1rem 1.5rem; max-width: 100%;}"
+               ".st-key-present-keys {display: none;}</style>")
 
 
-def fit_cell(step: Step, decimals: int = 3, height: float = FIT_HEIGHT) -> float | None:
-    """A cell size (px) that fits the drawing into ``height``, or None when it fits as it is.
-
-    Never smaller than 26 px, nor than the longest number needs at a 13 px font.
-    """
-    lay = layout_step(step)
-    cells = lay.height
-    if cells * 40 <= height:
-        return None
-    longest = max((len(fmt(b.value, decimals)) for b in lay.boxes if b.value is not None), default=1)
-    return max(26.0, longest * 0.6 * 13 + 8, height / cells)
+def presenting() -> bool:
+    """Whether presentation mode is on (the pages then hide their settings and title)."""
+    return bool(st.session_state.get(PRESENT, False))
 
 
-def fitted_chart(step: Step, *, decimals: int = 3, selected=None, width: float | None = None):
-    """``step_chart`` sized for the page: to ``width`` if given, else to the projector's height and
-    the page's width (the drawing then shrinks its cells as far as its numbers allow)."""
-    if width is None:
-        cell = fit_cell(step, decimals)
-        if (cell or 40) * layout_step(step).width > FIT_WIDTH:
-            width = FIT_WIDTH
-        else:
-            return step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
-    return step_chart(step, decimals=decimals, selected=selected, width=width)
+def drawing_box() -> tuple[int, int]:
+    """The width and height (px) a step's drawing may take on a 1280 × 800 screen."""
+    return PRESENT_BOX if presenting() else PAGE_BOX
+
+
+def _drawn_size(chart) -> tuple[float, float]:
+    view = chart.to_dict()["hconcat"][0]
+    return view["width"], view["height"]
+
+
+def _readable_cell(step: Step, decimals: int) -> float:
+    """The smallest cell (px) in which the step's longest number still reads at a 13 px font."""
+    longest = max((len(fmt(b.value, decimals)) for b in layout_step(step).boxes if b.value is not None),
+                  default=1)
+    return max(MIN_CELL, longest * 0.6 * 13 + 8)
+
+
+def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int, int] | None = None):
+    """``step_chart`` sized to its box (``drawing_box()`` unless given): its natural size, its cells
+    shrunk to fit the box's width and height, never below what its numbers need to stay readable."""
+    width, height = box or drawing_box()
+    chart = step_chart(step, decimals=decimals, selected=selected, width=width)
+    h = _drawn_size(chart)[1]
+    if h > height:
+        cell = max(_readable_cell(step, decimals), chart.geometry["cell"] * height / h)
+        if cell < chart.geometry["cell"] - 0.5:
+            chart = step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
+    return chart
 
 
 def step_key(ns: str) -> str:
@@ -110,17 +129,19 @@ def step_player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], *
     clamp_step(ns, n)
     playing = bool(ss.get(f"{ns}.play", False))
     every = SPEEDS.get(ss.get(f"{ns}.speed"), SPEEDS["Normal"]) if playing else None
-    st.fragment(_player, run_every=every)(ns, wt, render, every, shortcuts)
+    if shortcuts and presenting():
+        st.html(PRESENT_CSS)
+    st.fragment(_player, run_every=every)(ns, wt, render, every, shortcuts, presenting())
 
 
 def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every: float | None,
-            shortcuts: bool) -> None:
+            shortcuts: bool, present: bool) -> None:
     ss = st.session_state
     n = len(wt.steps)
     playing = bool(ss.get(f"{ns}.play", False))
     want = SPEEDS.get(ss.get(f"{ns}.speed"), SPEEDS["Normal"]) if playing else None
-    if want != every:  # play / pause or a new speed: draw the fragment again with its new timer
-        st.rerun()
+    if want != every or presenting() != present:  # the whole page again: a new timer, or the page's
+        st.rerun()                                 # settings hidden or shown for presentation mode
     if playing and time.monotonic() - ss.get(f"{ns}.tick", 0.0) >= 0.8 * want:
         ss[step_key(ns)], still = advance(ss[step_key(ns)], n, True)
         ss[f"{ns}.tick"] = time.monotonic()
@@ -141,6 +162,13 @@ def _player(ns: str, wt: Walkthrough, render: Callable[[Step, int], None], every
                help="Show the steps one after another; it stops at the last step.")
     row.segmented_control("Speed", list(SPEEDS), key=f"{ns}.speed", default="Normal", required=True,
                           label_visibility="collapsed", help="Seconds per step: slow 4, normal 2.5, fast 1.2")
+    if shortcuts:  # one player per page drives presentation mode
+        row.toggle("Present", key=PRESENT, help="Presentation mode: no sidebar and no settings, the drawing "
+                   "as large as the screen allows. Page Up / Page Down or the arrow keys step.")
+        if present:  # the arrow keys too (hidden buttons: a button has one shortcut)
+            with st.container(key="present-keys"):
+                st.button("Previous step", key=f"{ns}.left", on_click=_go, args=(ns, -1, n), shortcut="Left")
+                st.button("Next step", key=f"{ns}.right", on_click=_go, args=(ns, 1, n), shortcut="Right")
     st.select_slider("Step", options=list(range(1, n + 1)), key=step_key(ns),
                      format_func=lambda i: f"{i}/{n} · {titles[i - 1]}", label_visibility="collapsed")
     render(wt.steps[k - 1], k - 1)
@@ -187,14 +215,18 @@ def _cell_words(step: Step, i: int, j: int, decimals: int) -> str:
     return text
 
 
-def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
-              width: float | None = None) -> None:
-    """One step: title, caption, the by-hand drawing with cell picking, the dot product, a text view."""
-    ss = st.session_state
-    st.subheader(f"Step {k + 1} of {n_steps}: {step.title}", anchor=False)
+def step_caption(step: Step) -> None:
+    """What the step does, and its note: under the drawing, as a figure's caption."""
     st.markdown(step.caption)
     if step.note:
         st.caption(f":material/info: {step.note}")
+
+
+def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
+              box: tuple[int, int] | None = None) -> None:
+    """One step: title, the by-hand drawing with cell picking, its caption, the dot product, a text view."""
+    ss = st.session_state
+    st.subheader(f"Step {k + 1} of {n_steps}: {step.title}", anchor=False)
     pickable = _pickable(step)
     cell = picked_cell(ns, k, step)
     if pickable:  # the selectboxes must agree with the pick before they are drawn
@@ -203,12 +235,17 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
                              (f"{ns}.col.{k}", n, None if cell is None else cell[1] + 1)):
             if ss.get(key) not in ["—", *range(1, size + 1)] or (v is not None and ss.get(key) != v):
                 ss[key] = "—" if v is None else v
-    chart = fitted_chart(step, decimals=decimals, selected=cell, width=width)
+    chart = fitted_chart(step, decimals=decimals, selected=cell, box=box)
     if pickable:
         st.altair_chart(chart, on_select=lambda: _on_pick(ns, k), selection_mode="cell",
                         key=f"{ns}.pick.{k}", width="content")
     else:
         st.altair_chart(chart, width="content")  # the chart's description names it for screen readers
+    step_caption(step)
+    if presenting():  # the picked cell's dot product still shows: the class sees how it is made
+        if cell is not None:
+            st.code(_cell_words(step, *cell, decimals), language=None, wrap_lines=True)
+        return
     if pickable:
         c_text, c_row, c_col = st.columns([6, 1, 1], vertical_alignment="bottom")
         c_row.selectbox("Row", ["—", *range(1, m + 1)], key=f"{ns}.row.{k}", on_change=_on_choose,
@@ -231,15 +268,33 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
             st.code(step_text(step, decimals), language=None)
 
 
-def gif_button(wt: Walkthrough, ns: str, decimals: int = 3) -> None:
-    """A "GIF for slides" download: every step as one frame, made only when the button is pressed."""
+def print_menu(wt: Walkthrough, ns: str, decimals: int = 3, example: str | None = None) -> None:
+    """"Print this example": exactly the example on screen as a worksheet (PDF with its answer key),
+    a spreadsheet with live formulas and self-checks, a GIF for slides, and (``example``, its JSON
+    text) a file the command line prints again. Each file is made only when its button is pressed."""
+    from ..render.gif import walkthrough_gif  # Pillow, fpdf2, xlsxwriter: loaded on first use
+    from ..render.pdf import worksheet_pdf
+    from ..render.xlsx import worksheet_xlsx
 
-    def make() -> bytes:
-        from ..render.gif import walkthrough_gif  # Pillow work: only on demand
-
-        return walkthrough_gif(wt, decimals)
-
-    st.download_button("GIF for slides", icon=":material/animated_images:", data=make,
-                       file_name=f"byhand-{wt.block}.gif", mime="image/gif",
-                       key=f"{ns}.gif", on_click="ignore",
-                       help="Every step of this example as one frame of an animated GIF, for slides.")
+    stem = f"byhand-{wt.block}"
+    with st.popover("Print this example", icon=":material/print:",
+                    help="The example on screen, as edited: a worksheet, a spreadsheet, a GIF for slides."):
+        st.download_button("Worksheet with answer key (PDF)", icon=":material/picture_as_pdf:",
+                           data=lambda: worksheet_pdf(wt, "practice", answers=True, decimals=decimals),
+                           file_name=f"{stem}.pdf", mime="application/pdf", key=f"{ns}.pdf",
+                           on_click="ignore",
+                           help="Every computed cell blank, to work out by hand; the answers at the end.")
+        st.download_button("Spreadsheet (XLSX)", icon=":material/table:",
+                           data=lambda: worksheet_xlsx(wt, "practice", decimals=decimals),
+                           file_name=f"{stem}.xlsx", key=f"{ns}.xlsx", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           help="Type the answers; live formulas check them.")
+        st.download_button("GIF for slides", icon=":material/animated_images:",
+                           data=lambda: walkthrough_gif(wt, decimals), file_name=f"{stem}.gif",
+                           mime="image/gif", key=f"{ns}.gif", on_click="ignore",
+                           help="Every step of this example as one frame of an animated GIF, for slides.")
+        if example is not None:
+            st.download_button("Example (JSON)", icon=":material/data_object:", data=example,
+                               file_name=f"{stem}.json", mime="application/json", key=f"{ns}.json",
+                               on_click="ignore", help="For the command line: python -m byhand worksheet "
+                               f"--example {stem}.json -o {stem}.pdf")

@@ -66,6 +66,6 @@ def linked_player(ns: str, wt: Walkthrough, url: dict[str, str], *, decimals: in
             controls.step_view(ns, step, k, len(wt.steps), decimals=decimals)
         else:
             render(step, k)
-        sync_url({**url, "step": str(k + 1)})
+        sync_url({**url, "step": str(k + 1), **({"present": "1"} if controls.presenting() else {})})
 
     controls.step_player(ns, wt, show)

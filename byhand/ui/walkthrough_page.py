@@ -50,39 +50,51 @@ def compare_view(bt: BlockType, key: tuple, wt: Walkthrough) -> None:
 
 
 def walkthrough_page(name: str) -> None:
-    """The whole page of block ``name``: an edit reruns only the editors and the step (a fragment)."""
+    """The whole page of block ``name``: an edit reruns only the editors and the step (a fragment).
+
+    In presentation mode only the step player and the drawing show (see ``controls.presenting``).
+    """
     bt = block_type(name)
     spec = ExampleSpec.of(bt)
-    st.title(f"{bt.page.title if bt.page else bt.label}, by hand")
-    if bt.page and bt.page.intro:
-        st.caption(bt.page.intro)
-    show_link_messages(share.restore_once(spec))
+    messages = share.restore_once(spec)
+    if not controls.presenting():
+        st.title(f"{bt.page.title if bt.page else bt.label}, by hand")
+        if bt.page and bt.page.intro:
+            st.caption(bt.page.intro)
+        show_link_messages(messages)
     _walkthrough(bt, spec)
 
 
 @st.fragment
 def _walkthrough(bt: BlockType, spec: ExampleSpec) -> None:
     ns, ss = spec.ns, st.session_state
+    present = controls.presenting()
     stage = st.container()
-    with st.expander(f"Edit the example: {', '.join(spec.names)} and the sizes", icon=":material/edit:"):
-        near_editors = st.container()  # the message also shows where the bad cell was typed
-        size_error = example_controls(spec)
-        edited = matrix_editors(spec, captions={i.name: i.caption for i in bt.inputs})
-    rows, error = valid_or_last(spec, edited, lambda r: build(bt.name, as_key(r)))
-    error = size_error or error
+    if present:  # the editors are not drawn: the last valid example stays
+        rows, error = ss[f"{ns}.valid"], None
+    else:
+        with st.expander(f"Edit the example: {', '.join(spec.names)} and the sizes", icon=":material/edit:"):
+            near_editors = st.container()  # the message also shows where the bad cell was typed
+            size_error = example_controls(spec)
+            edited = matrix_editors(spec, captions={i.name: i.caption for i in bt.inputs})
+        rows, error = valid_or_last(spec, edited, lambda r: build(bt.name, as_key(r)))
+        error = size_error or error
     key = as_key(rows)
     wt = build(bt.name, key)
     url = example.example_params(spec, ss[f"{ns}.sizes"], ss[f"{ns}.seed"], rows)
 
     with stage:
-        show_error(error, near_editors)
+        if error is not None:
+            show_error(error, near_editors)
         share.linked_player(ns, wt, url)
+        if present:
+            return
         cols = iter(st.columns(3))  # only the controls this block has, from the left
         compare = bt.skip_option and next(cols).toggle("Compare: skip connection on / off",
                                                        key=f"{ns}.compare")
         check = bt.reference is not None and next(cols).toggle("Check with PyTorch", key=f"{ns}.torch")
         with next(cols):
-            controls.gif_button(wt, ns)
+            controls.print_menu(wt, ns, example=example.example_json(bt.name, rows))
         if compare:
             compare_view(bt, key, wt)
         if check:

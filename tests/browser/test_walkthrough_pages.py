@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from apptest_helpers import matrix_in_text_view
 
 from .conftest import edit_cell, goto, no_exception, shot, wait_idle
 
@@ -77,10 +78,11 @@ def test_navigating_between_pages(page):
 
 def test_editing_a_cell_updates_the_output(page):
     goto(page, "residual_block?step=4")
-    assert re.search(r"Out \(3×3\):\s+row 1: 4 0 0", text_view(page))
+    assert matrix_in_text_view(text_view(page), "Out")[0] == ["4", "0", "0"]
     editors = open_editors(page)
     edit_cell(page, editors.locator("[data-testid='stDataFrame']").first, 0, 0, "5")
-    wait_for_text(page, text_view, r"Out \(3×3\):\s+row 1: 12 0 0")
+    wait_for_text(page, text_view, r" 12 0 0\n")  # Out's first row ends the first line of L, P, Out
+    assert matrix_in_text_view(text_view(page), "Out")[0] == ["12", "0", "0"]
     assert "m.X=" in page.url  # the edited example is in the link
     no_exception(page)
     shot(page, "residual-edited")
@@ -93,7 +95,7 @@ def test_a_bad_cell_shows_a_message_and_keeps_the_drawing(page):
     alert = page.locator("[data-testid='stAlert']").filter(has_text="X, row 2, column 3").first
     alert.wait_for()
     assert "not a number" in alert.inner_text()
-    assert re.search(r"Out \(3×3\):\s+row 1: 4 0 0", text_view(page))  # the last valid example
+    assert matrix_in_text_view(text_view(page), "Out")[0] == ["4", "0", "0"]  # the last valid example
     no_exception(page)
     shot(page, "residual-bad-cell")
 
@@ -197,11 +199,12 @@ def test_clicking_a_product_cell_writes_its_dot_product(page):
 
 def test_encoder_edit_and_torch_variant(page):
     goto(page, "encoder_block?step=7")
-    assert re.search(r"Out \(2×3\):\s+row 1: 0 0 0\s+row 2: 11 17 5", text_view(page))
+    assert matrix_in_text_view(text_view(page), "Out") == [["0", "0", "0"], ["11", "17", "5"]]
     editors = open_editors(page)
     b2 = editors.locator("[data-testid='stDataFrame']").nth(5)
     edit_cell(page, b2, 0, 0, "10")
-    wait_for_text(page, text_view, r"Out \(2×3\):\s+row 1: 6 3 25/3")
+    wait_for_text(page, text_view, r"ReLU → +6 +3 25/3\n")  # Out's first row, after the op's arrow
+    assert matrix_in_text_view(text_view(page), "Out") == [["6", "3", "25/3"], ["11", "17", "5"]]
     page.get_by_text("PyTorch TransformerEncoderLayer", exact=True).click()
     wait_idle(page)
     assert step_title(page).startswith("Step ")
@@ -226,12 +229,44 @@ def test_projector_screenshots(browser, app_url, warm_app, path, name):
         context.close()
 
 
+def _print_this_example(page, button: str, path):
+    """Open "Print this example" and download one of its files to ``path``; its bytes."""
+    page.get_by_role("button", name=re.compile("Print this example")).click()
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name=re.compile(button)).click()
+    info.value.save_as(path)
+    return path.read_bytes()
+
+
 def test_gif_for_slides_downloads_a_gif(page, tmp_path):
     goto(page, "residual_block")
-    with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name=re.compile("GIF for slides")).click()
-    path = tmp_path / "slides.gif"
-    info.value.save_as(path)
-    data = path.read_bytes()
+    data = _print_this_example(page, "GIF for slides", tmp_path / "slides.gif")
     assert data[:6] == b"GIF89a" and len(data) > 1000
+    no_exception(page)
+
+
+def test_the_worksheet_prints_the_edited_example_on_screen(page, tmp_path):
+    """Edit X[1, 1] to 5 (Out's first row becomes 12 0 0, worked by hand in tests/test_app_pages.py):
+    the worksheet's answer key, the spreadsheet and the example file all hold the edited example."""
+    import io
+    import json
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    goto(page, "residual_block?step=4")
+    editors = open_editors(page)
+    edit_cell(page, editors.locator("[data-testid='stDataFrame']").first, 0, 0, "5")
+    wait_for_text(page, text_view, r"Out \(3×3\):\s+row 1: 12 0 0")
+    pdf = _print_this_example(page, "Worksheet with answer key", tmp_path / "w.pdf")
+    page.keyboard.press("Escape")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Answer key" in text and "12" in text
+    example = json.loads(_print_this_example(page, "Example \\(JSON\\)", tmp_path / "e.json"))
+    assert example["block"] == "residual" and example["matrices"]["X"][0][0] == "5"
+    page.keyboard.press("Escape")
+    xlsx = _print_this_example(page, "Spreadsheet", tmp_path / "w.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert 5 in values  # the edited X[1, 1] is a given cell of the sheet
     no_exception(page)
