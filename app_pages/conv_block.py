@@ -13,16 +13,13 @@ from byhand.blocks.conv import (
     KINDS,
     SHORTCUTS,
     conv_inputs,
-    conv_matrices,
     default_stride,
     read_eps,
     receptive_field,
     shortcut_options,
     variant_block,
-    variant_example,
-    variant_size,
 )
-from byhand.example import ExampleSpec, as_key, from_key
+from byhand.example import as_key, from_key
 from byhand.numbers import ByHandError
 from byhand.render import vega
 from byhand.ui import controls, share
@@ -43,19 +40,6 @@ STRIDE, CHANNELS = BLOCK.size("stride"), BLOCK.size("channels")  # the page's li
 
 
 # ---------------------------------------------------------------- the example as editable matrices
-
-def spec_for(kind: str, shortcut: str, channels: int) -> ExampleSpec:
-    """The editors of one variant (its own namespace, so each variant keeps its edits)."""
-
-    def default() -> dict:
-        return conv_matrices(variant_example(kind, shortcut, channels))
-
-    def random(seed: int, size: int) -> dict:
-        return conv_matrices(variant_example(kind, shortcut, channels, seed, size))
-
-    return ExampleSpec(f"{NS}.{kind}.{shortcut}.{channels}", tuple(default()),
-                       (variant_size(kind, shortcut),), default, random)
-
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple):
@@ -285,7 +269,7 @@ if present:  # the settings are not drawn: they stay as chosen
 else:
     kind, shortcut, stride, channels = settings()
 
-spec = spec_for(kind, shortcut, channels)
+spec = example.conv_spec(kind, shortcut, channels)
 link_messages = share.restore_once(spec)
 if not present:
     show_link_messages(link_messages)
@@ -333,7 +317,9 @@ with stage:
         compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
         check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")
         with t5:
-            controls.print_menu(wt, spec.ns)
+            options = {"shortcut": shortcut, "stride": wt.params["stride"], "eps": eps}
+            saved = example.example_json(variant_block(kind).name, rows, options)
+            controls.print_menu(wt, spec.ns, example=saved)
         if rf:
             receptive_view(wt)
         if shapes:
