@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -34,3 +35,30 @@ def edit(at: AppTest, key: str, row: int, col: int, value) -> AppTest:
 def errors(at: AppTest) -> str:
     """Every error message on the page, without the markdown escapes (``\\:``) messages may carry."""
     return " ".join(e.value for e in at.error).replace("\\", "")
+
+
+def matrix_in_text_view(text: str, name: str) -> list[list[str]] | None:
+    """The rows of matrix ``name`` in a step's text view (``byhand.render.text``), ``−`` read as ``-``.
+
+    The view names each matrix under it, at its first column: on the line under the matrices (the
+    last line), or under a result drawn below its product (after ``op ↓``). The matrix is the lines
+    above its name, from that column on (a product's result, right of it, is named on its own).
+    None if ``name`` is not named there.
+    """
+    lines = text.splitlines()
+    for k in range(len(lines) - 1, 0, -1):
+        if k != len(lines) - 1 and "↓" not in lines[k + 1]:
+            continue  # not a line of names
+        # names are kept apart by two spaces or more; "Z = X·A" names both Z and X·A
+        x = next((m.start() for m in re.finditer(r"\S+(?: \S+)*", lines[k])
+                  if name == m.group() or name in m.group().split(" = ")), None)
+        if x is None:
+            continue
+        rows = []
+        for line in reversed(lines[:k]):
+            if not line.strip() or "↓" in line:
+                break
+            if line[x:].split():  # a rule between L's parts ends before the product
+                rows.append(line[x:].replace("\u2212", "-").split())
+        return rows[::-1]
+    return None

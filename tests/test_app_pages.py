@@ -7,10 +7,8 @@ with X[1, 1] = 5 instead, H = [[7, 1, 1], [0, 3, 1], [0, 0, 1]] and Out = [[12, 
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from apptest_helpers import edit, errors, open_page
+from apptest_helpers import edit, errors, matrix_in_text_view, open_page
 from streamlit.testing.v1 import AppTest
 
 RES, ENC = "app_pages/residual_block.py", "app_pages/encoder_block.py"
@@ -23,18 +21,11 @@ def text_views(at: AppTest) -> list[str]:
 
 
 def matrix_in_text(at: AppTest, name: str) -> list[list[str]]:
-    """The rows of matrix ``name`` in the step's text view (``Out (3×3):`` then ``row i: …`` lines)."""
+    """The rows of matrix ``name`` in the step's text view (the lines above its name)."""
     for text in text_views(at):
-        lines = text.splitlines()
-        for k, line in enumerate(lines):
-            if re.match(rf"^{re.escape(name)} \(\d+×\d+\)", line):
-                rows = []
-                for nxt in lines[k + 1:]:
-                    m = re.match(r"^\s+row \d+: (.*)$", nxt)
-                    if not m:
-                        break
-                    rows.append(m.group(1).replace("\u2212", "-").split())
-                return rows
+        rows = matrix_in_text_view(text, name)
+        if rows is not None:
+            return rows
     raise AssertionError(f"no {name} in the text views: {text_views(at)}")
 
 

@@ -287,7 +287,7 @@ def test_hidden_cells_are_empty_everywhere(residual):
     # an arrange step's product is not a cell to fill: its boxes stay empty
     assert {r["text"] for r in _records(step_chart(residual.steps[2])) if r["region"] == "product"} == {""}
     assert step_latex(step, hidden=hidden).count(r"\square") == 2
-    assert "row 1: ? 0 0" in step_text(step, hidden=hidden)
+    assert f"1 0 0 | 1 {MINUS}1  0 |  0    ?  0 0            4 0 0" in step_text(step, hidden=hidden)
 
 
 def test_matrix_chart_highlight_and_marks():
@@ -350,12 +350,15 @@ def test_latex_fractions_names_and_ops(encoder):
 
 
 def test_text_view_row_by_row(residual):
+    """The text view lays the step out by hand (tests/test_text_view.py checks it in full)."""
     text = step_text(residual.steps[3]).splitlines()
     assert text[0] == "[I | W2 | b2] times [X; H; 1] gives X + F(X); ReLU of it gives Out."
-    assert f"  row 1: 1 0 0 | 1 {MINUS}1 0 | 0" in text
-    assert "  X row 1: 1 2 0" in text and "  H row 1: 3 1 1" in text and "  1 row 1: 1 1 1" in text
-    assert f"  row 2: {MINUS}1 3 2" in text  # the product
-    assert "Out (3×3):" in text and "  row 2: 0 3 2" in text
+    # row 2 of [I | W2 | b2], of the product X + F(X) and of Out, on one line
+    assert f"0 1 0 | 0  1  1 | {MINUS}1   {MINUS}1  3 2   ReLU →   0 3 2" in text
+    # [X; H; 1] above the product, in its columns, its parts named on their middle rows
+    for line in ("X    0  1 1", "H    0  3 1", "1    1  1 1"):
+        assert " " * 19 + line in text
+    assert text[-1] == "I       W2        b2   X + F(X)           Out"
     assert "their product (3×3) comes next" in step_text(residual.steps[2])
 
 

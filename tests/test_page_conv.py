@@ -9,10 +9,8 @@ out = [0, 2, 4, 4, 5, 0, 0, 0, 0].
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from apptest_helpers import edit, errors
+from apptest_helpers import edit, errors, matrix_in_text_view
 from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -47,10 +45,9 @@ def worked_state(step: int = 9) -> dict:
 def out_row(at: AppTest) -> list[str]:
     """The single row of ``out`` (1 × 9) in the last step's text view."""
     for code in at.code:
-        lines = code.value.splitlines()
-        for k, line in enumerate(lines):
-            if re.match(r"^out \(1×9\)", line):
-                return lines[k + 1].split(":", 1)[1].replace("\u2212", "-").split()
+        rows = matrix_in_text_view(code.value, "out")
+        if rows is not None and len(rows) == 1 and len(rows[0]) == 9:
+            return rows[0]
     raise AssertionError(f"no out in the text views: {[c.value for c in at.code]}")
 
 

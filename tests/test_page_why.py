@@ -12,10 +12,8 @@ unit 1 is on: D·W1 = [[1, 0, 1], [0, 0, 0], [0, 0, 0]], ∂F/∂x = W2's first 
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from apptest_helpers import edit, errors
+from apptest_helpers import edit, errors, matrix_in_text_view
 from apptest_helpers import open_page as open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -29,16 +27,9 @@ def open_page(query: dict | None = None, state: dict | None = None) -> AppTest:
 def matrix_in_text(at: AppTest, name: str) -> list[list[str]]:
     """The rows of the matrix called ``name`` in the step's text view."""
     for block in at.code:
-        lines = block.value.splitlines()
-        for k, line in enumerate(lines):
-            if line.startswith(f"{name} (") and re.match(r".* \(\d+×\d+\)", line):
-                rows = []
-                for nxt in lines[k + 1:]:
-                    m = re.match(r"^\s+(?:\S+ )?row \d+: (.*)$", nxt)
-                    if not m:
-                        break
-                    rows.append(m.group(1).replace("\u2212", "-").split())
-                return rows
+        rows = matrix_in_text_view(block.value, name)
+        if rows is not None:
+            return rows
     raise AssertionError(f"no {name} in {[c.value for c in at.code]}")
 
 
