@@ -28,7 +28,7 @@ import streamlit as st
 
 from ..checks import whole_number
 from ..example import ExampleSpec, Rows
-from ..numbers import ByHandError
+from ..numbers import ByHandError, read_matrix_text
 
 __all__ = ["editor_key", "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error",
            "md_escape"]
@@ -117,30 +117,113 @@ def example_controls(spec: ExampleSpec) -> ByHandError | None:
     return None
 
 
-def matrix_editors(spec: ExampleSpec, names: tuple[str, ...] | None = None, per_row: int = 3,
+def matrix_editors(spec: ExampleSpec, names: tuple[str, ...] | None = None, per_row: int = 8,
                    captions: dict[str, str] | None = None) -> dict[str, Rows]:
-    """A data editor per matrix (fixed rows, text cells); returns name → rows of text as edited."""
+    """A data editor per matrix (fixed rows, text cells); returns name → rows of text as edited.
+
+    Each editor is as wide as its columns (and its title) need, so that an 8-column matrix shows
+    every column; editors stand side by side (at most ``per_row``) while they fit the page's width,
+    and wrap onto the next line when they do not. Each has a "Paste" control that reads a whole
+    matrix from text (``byhand.numbers.read_matrix_text``).
+    """
     ns, ss = spec.ns, st.session_state
     base = ss[f"{ns}.base"]
+    pasted = ss.pop(f"{ns}.pasted", set())  # a paste restarted these editors: they start from the paste
     for name in spec.names:  # an editor dropped while another page was shown restarts from the last valid
-        if editor_key(ns, name) not in ss and base[name] != ss[f"{ns}.valid"][name]:
+        if (editor_key(ns, name) not in ss and name not in pasted
+                and base[name] != ss[f"{ns}.valid"][name]):
             base = ss[f"{ns}.base"] = {**base, name: ss[f"{ns}.valid"][name]}
     names = names or spec.names
     out: dict[str, Rows] = {}
     for start in range(0, len(names), per_row):
-        cols = st.columns(per_row)
-        for col, name in zip(cols, names[start:start + per_row]):
-            rows = base[name]
-            with col:
-                shape = f"{len(rows)}×{len(rows[0])}"
-                st.markdown(f"**{name}** · {shape}" + (f" — {captions[name]}" if captions and name in captions
-                                                       else ""))
-                config = {str(j + 1): st.column_config.TextColumn(str(j + 1), width=56)
-                          for j in range(len(rows[0]))}
-                edited = st.data_editor(_frame(rows), key=editor_key(ns, name), num_rows="fixed",
-                                        column_config=config, width="content")
-                out[name] = [["" if v is None else str(v) for v in row] for row in edited.to_numpy().tolist()]
+        with st.container(horizontal=True, gap="small"):  # side by side while they fit, else wrapped
+            for name in names[start:start + per_row]:
+                with st.container(width=_editor_width(len(base[name][0])), gap="xsmall"):
+                    out[name] = _editor(spec, name, base[name], captions.get(name) if captions else None)
     return out
+
+
+def _editor(spec: ExampleSpec, name: str, rows: Rows, caption: str | None) -> Rows:
+    """Matrix ``name``'s title, its Paste control and its data editor; returns its rows of text as edited."""
+    ns, shape = spec.ns, f"{len(rows)}×{len(rows[0])}"
+    message = st.session_state.pop(_paste_error_key(ns, name), None)  # a refused paste: shown once
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.markdown(f"**{name}** · {shape}", width="content")
+        _paste_control(spec, name, shape, message)
+    if caption:
+        st.caption(caption)
+    if message:
+        st.error(md_escape(message), icon=":material/content_paste_off:")
+    config = {str(j + 1): st.column_config.TextColumn(str(j + 1), width=_CELL_WIDTH)
+              for j in range(len(rows[0]))}
+    edited = st.data_editor(_frame(rows), key=editor_key(ns, name), num_rows="fixed", column_config=config,
+                            width="content")
+    return [["" if v is None else str(v) for v in row] for row in edited.to_numpy().tolist()]
+
+
+_CELL_WIDTH = 56  # px of a text column; the index column and the borders take about 56 more
+_MIN_WIDTH = 180  # px: the matrix's name and shape beside its Paste control (a caption wraps below)
+
+
+def _editor_width(cols: int) -> int:
+    """The width in px that an editor needs to show all its ``cols`` columns (and its title).
+
+    >>> _editor_width(6), _editor_width(8), _editor_width(1)
+    (400, 512, 180)
+    """
+    return max(_CELL_WIDTH * (cols + 1) + 8, _MIN_WIDTH)
+
+
+def _paste_key(ns: str, name: str) -> str:
+    return f"{ns}.paste.{name}"
+
+
+def _paste_error_key(ns: str, name: str) -> str:
+    return f"{ns}.paste_error.{name}"
+
+
+def _paste_control(spec: ExampleSpec, name: str, shape: str, message: str | None) -> None:
+    """A "Paste" popover: a text area for a whole matrix and a button that makes it the editor's start.
+
+    ``message``: why the last paste was refused (shown under the button too, as the popover stays open).
+    """
+    with st.popover("Paste", icon=":material/content_paste:", type="tertiary",
+                    key=f"{spec.ns}.paste_open.{name}", help=f"Type or paste all of {name} ({shape})."):
+        st.text_area(f"{name} as text ({shape})", key=_paste_key(spec.ns, name), on_change="ignore",
+                     placeholder="1 2 3\n4 5 6", height=140,
+                     help="Rows on lines (or separated by ;), numbers separated by spaces, commas or tabs. "
+                          "Reads what a spreadsheet copies, numpy, PyTorch and Python lists, MATLAB and "
+                          "LaTeX matrices (bmatrix, pmatrix, \\frac{1}{2}). Numbers such as 2, -1/2, 0.25.")
+        st.button("Use this matrix", key=f"{spec.ns}.paste_use.{name}", icon=":material/check:",
+                  on_click=_use_pasted, args=(spec, name))
+        if message:
+            st.error(md_escape(message), icon=":material/content_paste_off:")
+
+
+def _use_pasted(spec: ExampleSpec, name: str) -> None:
+    """Callback: the pasted text becomes matrix ``name``'s base and its editor restarts from it.
+
+    The matrix keeps the example's shape; a vector pasted as a row fills a column. A text that
+    cannot be read leaves the example as it was, and its message is shown beside the editor.
+    """
+    ns, ss = spec.ns, st.session_state
+    now = ss[f"{ns}.base"][name]
+    shape = (len(now), len(now[0]))
+    try:
+        rows = read_matrix_text(name, ss.get(_paste_key(ns, name)) or "", max_dim=max(8, *shape))
+        if shape[1] == 1 and len(rows) == 1 and len(rows[0]) == shape[0]:
+            rows = [[v] for v in rows[0]]  # a bias typed as a row (as PyTorch prints a 1-D tensor)
+        if (len(rows), len(rows[0])) != shape:
+            raise ByHandError(f"{name} is {shape[0]}×{shape[1]} here; the pasted matrix is "
+                              f"{len(rows)}×{len(rows[0])}. To paste a matrix of another shape, change "
+                              "the sizes above first.", name)
+    except ByHandError as e:
+        ss[_paste_error_key(ns, name)] = str(e)
+        return
+    ss[f"{ns}.base"] = {**ss[f"{ns}.base"], name: rows}
+    ss[f"{ns}.pasted"] = {*ss.get(f"{ns}.pasted", set()), name}
+    ss[_paste_key(ns, name)] = ""
+    ss.pop(editor_key(ns, name), None)
 
 
 def valid_or_last(spec: ExampleSpec, rows: dict[str, Rows],
