@@ -179,10 +179,15 @@ def layout_matrix(name: str, m: np.ndarray, role: str = "input") -> Layout:
     return lay
 
 
-def layout_step(step: Step, hidden: set[tuple[str, int, int]] | None = None) -> Layout:
-    """Lay ``step`` out by hand; boxes whose (region, row, col) are in ``hidden`` get no value."""
+def layout_step(step: Step, hidden: set[tuple[str, int, int]] | None = None,
+                result_below: bool | None = None) -> Layout:
+    """Lay ``step`` out by hand; boxes whose (region, row, col) are in ``hidden`` get no value.
+
+    A multiply's op result goes right of the product, or under it (``result_below``; None: under a
+    wide, flat product only, see ``_result_below``), for a drawing too wide for its page.
+    """
     if step.kind in ("arrange", "multiply"):
-        lay = _layout_multiply(step)
+        lay = _layout_multiply(step, result_below)
     elif step.kind == "elementwise":  # input → op → result
         lay = _layout_elementwise(step)
     else:  # given
@@ -201,7 +206,7 @@ def _layout_elementwise(step: Step) -> Layout:
     return lay
 
 
-def _layout_multiply(step: Step) -> Layout:
+def _layout_multiply(step: Step, result_below: bool | None = None) -> Layout:
     """A multiply, or an arrange step (its product boxes empty, still to come)."""
     lay = Layout()
     left, right = step.left, step.right
@@ -217,7 +222,9 @@ def _layout_multiply(step: Step) -> Layout:
     if step.kind == "multiply" and not has_result and step.name and step.name != pname:
         pname = f"{step.name} = {pname}"  # e.g. Z = X·A: the product is the step's result
     _matrix_boxes(lay, step.product, (m, n), "product", pname, px, py)
-    if has_result and _result_below(m, n):  # a wide, flat product (im2col): the result under it
+    if result_below is None:
+        result_below = _result_below(m, n)  # a wide, flat product (im2col): the result under it
+    if has_result and result_below:
         ry = py + m + 2.2  # under the product's name
         lay.labels.append(Label(px + n + 0.3, ry - 0.6, f"↓ {step.op.label}", align="left", kind="op"))
         _matrix_boxes(lay, step.result, step.result.shape, "result", step.name, px, ry,

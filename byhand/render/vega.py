@@ -371,7 +371,8 @@ def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) ->
 
 def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | None = None,
                hidden: set[tuple[str, int, int]] | None = None, width: float | None = None,
-               cell_size: float | None = None, tooltips: bool = True) -> ByHandChart:
+               cell_size: float | None = None, tooltips: bool = True,
+               result_below: bool | None = None) -> ByHandChart:
     """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
 
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
@@ -379,7 +380,7 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     softmax/LayerNorm: the product's whole column j); a pick outside the product is ignored.
     ``hidden`` holds (region, row, col) boxes drawn white with a faint "?" (practice). ``width``
     (px) shrinks the cells to fit (never below what the widest number needs at 13 px);
-    ``cell_size`` (px) fixes them.
+    ``cell_size`` (px) fixes them. ``result_below``: see ``layout_step`` (a narrower drawing).
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
     boxes, region ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
@@ -388,7 +389,7 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     >>> [p["name"] for p in chart.to_dict()["params"]]
     ['cell']
     """
-    lay = layout_step(step, hidden)
+    lay = layout_step(step, hidden, result_below)
     boxes = _Boxes(lay, decimals)
     lit = _lit(boxes, step, selected)
     if tooltips:

@@ -70,11 +70,16 @@ def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int
     shrunk to fit the box's width and height, never below what its numbers need to stay readable."""
     width, height = box or drawing_box()
     chart = step_chart(step, decimals=decimals, selected=selected, width=width)
-    h = _drawn_size(chart)[1]
+    w, h = _drawn_size(chart)
+    below = None
+    if w > width and step.answer_region == "result" and step.kind == "multiply":
+        below = True  # too wide even at the smallest readable cells: the op's result under the product
+        chart = step_chart(step, decimals=decimals, selected=selected, width=width, result_below=True)
+        h = _drawn_size(chart)[1]
     if h > height:
         cell = max(_readable_cell(step, decimals), chart.geometry["cell"] * height / h)
         if cell < chart.geometry["cell"] - 0.5:
-            chart = step_chart(step, decimals=decimals, selected=selected, cell_size=cell)
+            chart = step_chart(step, decimals=decimals, selected=selected, cell_size=cell, result_below=below)
     return chart
 
 
