@@ -8,9 +8,9 @@ import streamlit as st
 from byhand.ui.controls import PRESENT
 from byhand.ui.site import navigation
 
-# Constant CSS only: less empty space above the title, so that a whole step fits a 1280 × 800
-# projector; a drawing wider than the page (a big im2col) scrolls sideways instead of being cut off.
-COMPACT = ("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}"
+# Constant CSS only: less empty space above the title and at the sides, so that a whole step fits a
+# 1280 × 800 projector; a drawing wider than the page scrolls sideways instead of being cut off.
+COMPACT = ("<style>[data-testid='stMainBlockContainer'] {padding: 2.5rem 3rem 4rem;}"
            "[data-testid='stElementContainer']:has([data-testid='stVegaLiteChart']) {overflow-x: auto;}"
            "</style>")
 

@@ -32,7 +32,7 @@ __all__ = ["SPEEDS", "PAGE_BOX", "PRESENT_BOX", "presenting", "drawing_box", "fi
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
 # The drawing's box (px) on a 1280 × 800 projector: beside the open sidebar, under the title and the
 # step controls; in presentation mode the sidebar, title and settings are hidden and the box grows.
-PAGE_BOX = (800, 440)
+PAGE_BOX = (860, 440)
 PRESENT_BOX = (1200, 520)
 MIN_CELL = 26  # px: never smaller, nor smaller than the longest number needs at a 13 px font
 PRESENT = "present"  # session-state key: presentation mode (``present=1`` in a link)
