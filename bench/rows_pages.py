@@ -3,23 +3,14 @@
 - Warm AppTest script time: the page's script run again with nothing changed (caches warm), and
   an edit of one cell (the data editor's state preset, as a user's edit arrives), for the minimal
   page (bench/minimal_page.py) and for each page in app.py's table whose file exists.
-- In Chromium (Debian's /usr/bin/chromium, Playwright): the time from pressing Enter on an edited
-  cell to the updated output on screen (the step's text view, or the minimal page's sum) with the
-  script finished, at the default example's size.
 
-Target: an edit in Chromium at most 1.5 × the minimal page's (shown as ``< … ms`` from its median);
-the AppTest rows give their ratio in the note. The Chromium edits go in rounds, each page taking
-its turn with the minimal page, so that a busy machine slows them alike.
+The AppTest rows give their ratio in the note. The same pages in Chromium (an edit, Next and Previous
+until they are on screen) are timed by bench/rows_browser.py.
 """
 
 from __future__ import annotations
 
-import socket
-import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from bench import median_ms
@@ -36,8 +27,8 @@ EDITS = {
     "app_pages/encoder_block.py": ("encoder.edit.b2", (0, 0), ("10", "0"),
                                (r"Out \(2×3\):\s+row 1: 6 3 25/3", r"Out \(2×3\):\s+row 1: 0 0 0")),
 }
-BROWSER_PATHS = {MINIMAL: "", "app_pages/residual_block.py": "residual_block?step=4",
-                 "app_pages/encoder_block.py": "encoder_block?step=7"}
+BROWSER_PATHS = {"app_pages/residual_block.py": "residual_block?step=4",
+                 "app_pages/encoder_block.py": "encoder_block?step=7"}  # pages whose step is preset
 
 
 def _pages() -> list[str]:
@@ -100,128 +91,8 @@ def apptest_rows() -> list[dict]:
     return rows
 
 
-# ------------------------------------------------------------------ Chromium
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server(script: str):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"streamlit run {script} did not start")
-
-
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-OUTPUT_JS = """() => {
-  const code = Array.from(document.querySelectorAll("[data-testid='stExpander'] code"))
-    .map(e => e.textContent).join("\\n");
-  const md = Array.from(document.querySelectorAll("[data-testid='stMarkdown']"))
-    .map(e => e.textContent).join("\\n");
-  return code + "\\n" + md;
-}"""
-
-
-def _timed_edit(page, editor, cell: tuple[int, int], value: str, pattern: str) -> float:
-    """Type ``value`` into ``cell``; the ms from pressing Enter to ``pattern`` on screen, script finished."""
-    r, c = cell
-    canvas = editor.locator("[data-testid='data-grid-canvas']").first
-    canvas.scroll_into_view_if_needed()
-    canvas.click(position={"x": 6, "y": 35 + 35 * (r + 0.5)}, force=True)
-    page.wait_for_timeout(150)
-    for _ in range(c + 1):
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    page.locator("textarea").first.wait_for(state="visible", timeout=5000)
-    page.wait_for_timeout(100)
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type(value)
-    page.wait_for_timeout(100)
-    t0 = time.perf_counter()
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"() => {{ const t = ({OUTPUT_JS})(); return new RegExp({pattern!r}).test(t) "
-        f"&& document.querySelector(\"{IDLE}\") !== null; }}", polling="raf", timeout=20000)
-    ms = 1000 * (time.perf_counter() - t0)
-    page.wait_for_timeout(300)
-    return ms
-
-
-def _open(browser, url: str, page_file: str):
-    """A page at the default example with the editor to edit visible; (context, page, editor)."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = ctx.new_page()
-    pg.goto(f"{url}/{BROWSER_PATHS[page_file]}")
-    pg.wait_for_selector(IDLE, timeout=60000)
-    pg.wait_for_timeout(500)
-    if page_file == MINIMAL:
-        return ctx, pg, pg.locator("[data-testid='stDataFrame']").first
-    box = pg.locator("[data-testid='stExpander']").filter(has_text="Edit the example")
-    box.locator("summary").first.click()
-    index = ["X", "A", "W1", "b1", "W2", "b2"].index(EDITS[page_file][0].split(".")[-1])
-    editor = box.locator("[data-testid='stDataFrame']").nth(index)
-    editor.wait_for(state="visible")
-    return ctx, pg, editor
-
-
-def browser_rows(rounds: int = 9) -> list[dict]:
-    """Edits in rounds, the pages taking turns with the minimal page, so that load drift hits all alike."""
-    if not Path(CHROMIUM).exists():
-        return [{"name": "Chromium edit → screen", "median_ms": float("nan"), "target": "",
-                 "note": f"skipped: no {CHROMIUM}"}]
-    from playwright.sync_api import sync_playwright
-
-    times: dict[str, list[float]] = {p: [] for p in BROWSER_PATHS}
-    servers = {MINIMAL: _server(MINIMAL), "app": _server("app.py")}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"])
-            opened = {p: _open(browser, servers[MINIMAL if p == MINIMAL else "app"][1], p)
-                      for p in BROWSER_PATHS}
-            for k in range(rounds + 1):
-                for p, (_, pg, editor) in opened.items():
-                    _, cell, values, patterns = EDITS[p]
-                    pg.bring_to_front()
-                    ms = _timed_edit(pg, editor, cell, values[k % 2], patterns[k % 2])
-                    if k:  # round 0 warms up
-                        times[p].append(ms)
-            for ctx, _, _ in opened.values():
-                ctx.close()
-            browser.close()
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=10)
-    base = statistics.median(times[MINIMAL])
-    rows = [{"name": "Chromium edit → screen: minimal page", "median_ms": base, "target": "",
-             "note": f"Enter on an edited cell until the new sum is shown (the baseline); {rounds} edits"}]
-    for p, ts in times.items():
-        if p != MINIMAL:
-            ms = statistics.median(ts)
-            rows.append({"name": f"Chromium edit → screen: {p}", "median_ms": ms,
-                         "target": f"< {RATIO * base:.0f} ms",
-                         "note": f"{ms / base:.2f}× the minimal page; default size, output in the text view"})
-    return rows
-
-
 def measure() -> list[dict]:
-    return apptest_rows() + browser_rows()
+    return apptest_rows()
 
 
 if __name__ == "__main__":

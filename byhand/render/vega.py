@@ -240,14 +240,15 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
             return
         data[name] = records[name]
         cursor = {"cursor": "pointer"} if click else {}
+        under = {} if click else {"tooltip": tip}  # the see-through rect on top shows the picks' tips
         units = [{"mark": {"type": "rect", **cursor},
                   "encoding": {**pos("x", "y"), "x2": {"field": "x2"}, "y2": {"field": "y2"},
                                "fill": colour("fill"), "stroke": colour("stroke"),
-                               "strokeWidth": _field("sw", scale=None), "tooltip": tip}},
+                               "strokeWidth": _field("sw", scale=None), **under}},
                  {"mark": {"type": "text", "fontSize": round(font, 1), "baseline": "middle",
                            "align": "center", **cursor},
                   "encoding": {**pos("tx", "ty"), "text": _field("text", "nominal"),
-                               "color": colour("ink"), "tooltip": tip}}]
+                               "color": colour("ink"), **under}}]
         if any(r["struck"] for r in records[name]):  # ReLU set it to 0: struck out, as by hand
             units.append({"mark": {"type": "rule", "color": pal.STRIKE, "strokeWidth": pal.STRIKE_WIDTH},
                           "transform": [{"filter": "datum.struck"}],
@@ -292,7 +293,10 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
             "hconcat": [{"layer": layers, "width": width, "height": height, "view": {"stroke": None}}],
             "spacing": 0, "background": "white",
             "padding": {"left": PAD, "right": PAD, "top": PAD, "bottom": PAD},
-            "usermeta": {"byhand": geometry}, "description": description}
+            "usermeta": {"byhand": geometry}, "description": description,
+            # No ARIA label per box, number and label (Vega writes one for every mark it draws, a third of
+            # its drawing time): the chart's description names the whole step for screen readers.
+            "config": {"aria": False}}
     if selectable and "bh_picks" in data:
         spec["params"] = [_cell_param(selected, pick_region, ["bh_picks_hit"])]
     return ByHandChart(spec, data, geometry)
