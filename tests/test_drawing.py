@@ -377,3 +377,37 @@ def test_struck_cells_get_a_stroke_in_the_spec_and_in_the_gif():
     assert (frame == palette.rgb(palette.STRIKE)).all(axis=-1).sum() > 20  # three strokes drawn
     first = np.asarray(step_images(wt)[0].convert("RGB"))  # the given X has none
     assert (first == palette.rgb(palette.STRIKE)).all(axis=-1).sum() == 0
+
+
+def test_low_rows_keep_the_cells_width_and_the_picks_centre():
+    """Rows 30 px high under 50 px wide cells: the drawing is 50 px per column and 30 px per row."""
+    from byhand.render.vega import MIN_ROW, cell_center
+
+    step = residual_block(**default_residual()).steps[0]  # X alone: 3 × 3 boxes
+    square = step_chart(step, cell_size=50)
+    low = step_chart(step, cell_size=50, row_height=30)
+    sq, lo = square.to_dict()["hconcat"][0], low.to_dict()["hconcat"][0]
+    assert lo["width"] == sq["width"] and lo["height"] < sq["height"]
+    assert low.geometry["cell"] == 50 and low.geometry["row"] == 30
+    x_sq, y_sq = cell_center(square, "given", 2, 1)
+    x_lo, y_lo = cell_center(low, "given", 2, 1)
+    assert x_lo == x_sq and y_lo - cell_center(low, "given", 1, 1)[1] == 30  # one row lower: 30 px
+    assert step_chart(step, cell_size=50, row_height=5).geometry["row"] == MIN_ROW  # never below
+
+
+def test_fitted_drawings_of_every_step_fit_the_presentation_box():
+    """Every step of every block's default example and of a 2-head TransformerEncoderLayer fits the
+    presentation box of a 1280 × 800 projector (low rows and the result under the product allowed)."""
+    from byhand import random_transformer_params, transformer_layer
+    from byhand.blocks import BLOCKS
+    from byhand.blocks.transformer import default_transformer_x
+    from byhand.ui.controls import PRESENT_BOX, fitted_chart
+
+    X = default_transformer_x()["X"]
+    walks = [bt.build(**bt.default()) for name, bt in BLOCKS.items()]
+    walks.append(transformer_layer(X, random_transformer_params(0, len(X), 6), 2, False, "relu"))
+    for wt in walks:
+        for step in wt.steps:
+            view = fitted_chart(step, box=PRESENT_BOX).to_dict()["hconcat"][0]
+            size = (view["width"], view["height"])
+            assert size[0] <= PRESENT_BOX[0] and size[1] <= PRESENT_BOX[1], (wt.block, step.title, size)

@@ -36,7 +36,7 @@ from .layout import Layout, created_regions, layout_matrix, layout_step
 from .text import summary
 
 __all__ = ["ByHandChart", "step_chart", "matrix_chart", "selected_cell", "cell_center", "BOX_FIELDS",
-           "MIN_FONT"]
+           "MIN_FONT", "MIN_ROW"]
 
 VALUE_FONT = 15  # px: readable when projected (never below 13)
 LABEL_FONT = 15
@@ -44,6 +44,7 @@ MARK_FONT = 13
 MIN_FONT = 13
 CELL = 40  # px per cell at the natural size
 MIN_CELL, MAX_CELL = 24, 72
+MIN_ROW = 24  # px: the lowest row, for a 13 px number with room above and below
 PAD = 4  # px around the drawing
 # Character widths in em, measured for Source Sans (Streamlit's chart font) in chromium, rounded up.
 _EM = {**dict.fromkeys("0123456789\u2212-+", 0.52), **dict.fromkeys(".,:;·", 0.26), "/": 0.36, " ": 0.22}
@@ -155,13 +156,15 @@ def _label_records(lay: Layout) -> list[dict]:
     return out
 
 
-def _bounds(boxes: _Boxes, labels: list[dict], cell: float) -> tuple[float, float, float, float]:
-    """The drawing's extent in cells: every box and every label's estimated text."""
+def _bounds(boxes: _Boxes, labels: list[dict], cell: float,
+            row: float | None = None) -> tuple[float, float, float, float]:
+    """The drawing's extent in cells: every box and every label's estimated text (rows ``row`` px high)."""
+    row = row or cell
     x0, x1, y0, y1 = boxes.x.min(), boxes.x.max() + 1, boxes.y.min(), boxes.y.max() + 1
     for lb in labels:
-        font = _label_font(cell)
+        font = _label_font(min(cell, row))
         w = _text_width(lb["text"], font, cell)
-        h = (lb["text"].count("\n") + 1) * 1.25 * font / cell
+        h = (lb["text"].count("\n") + 1) * 1.25 * font / row
         left = {"left": lb["x"], "right": lb["x"] - w}.get(lb["align"], lb["x"] - w / 2)
         x0, x1 = min(x0, left), max(x1, left + w)
         y0, y1 = min(y0, lb["y"] - h / 2), max(y1, lb["y"] + h / 2)
@@ -215,12 +218,15 @@ def _field(name: str, kind: str = "quantitative", **extra) -> dict:
 
 def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], segments: list[dict], *,
            cell: float, font: float, selectable: bool, pick_region: str = "product",
-           selected: tuple[int, int] | None = None, description: str = "") -> ByHandChart:
-    """Layer boxes, numbers, links and labels on square cells with no axes.
+           selected: tuple[int, int] | None = None, description: str = "",
+           row: float | None = None) -> ByHandChart:
+    """Layer boxes, numbers, links and labels on cells ``cell`` px wide and ``row`` px high (square
+    unless given), with no axes.
 
     ``records`` holds the boxes that cannot be picked ("bh_boxes") and those that can ("bh_picks").
     """
-    x0, x1, y0, y1 = _bounds(boxes, labels, cell)
+    row = row or cell
+    x0, x1, y0, y1 = _bounds(boxes, labels, cell, row)
     xs = {"domain": [x0, x1], "nice": False, "zero": False}
     ys = {"domain": [y0, y1], "nice": False, "zero": False, "reverse": True}
 
@@ -281,12 +287,12 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
         data[name] = group
         layers.append({"data": {"name": name},
                        "mark": {"type": "text", "align": align, "baseline": "middle", "lineBreak": "\n",
-                                "fontSize": _label_font(cell),
+                                "fontSize": _label_font(min(cell, row)),
                                 "fontWeight": "normal" if kind == "name" else "bold"},
                        "encoding": {**pos("x", "y"), "text": _field("text", "nominal"),
                                     "color": colour("ink")}})
-    width, height = round((x1 - x0) * cell), round((y1 - y0) * cell)
-    geometry = {"x0": x0, "y0": y0, "cell": float(cell)}
+    width, height = round((x1 - x0) * cell), round((y1 - y0) * row)
+    geometry = {"x0": x0, "y0": y0, "cell": float(cell), "row": float(row)}
     # One drawing wrapped in a one-chart hconcat, so that st.altair_chart keeps its natural size
     # ("content") by default rather than stretching it to the page's width: the cells stay square.
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
@@ -376,7 +382,7 @@ def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) ->
 def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | None = None,
                hidden: set[tuple[str, int, int]] | None = None, width: float | None = None,
                cell_size: float | None = None, tooltips: bool = True,
-               result_below: bool | None = None) -> ByHandChart:
+               result_below: bool | None = None, row_height: float | None = None) -> ByHandChart:
     """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
 
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
@@ -385,6 +391,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     ``hidden`` holds (region, row, col) boxes drawn white with a faint "?" (practice). ``width``
     (px) shrinks the cells to fit (never below what the widest number needs at 13 px);
     ``cell_size`` (px) fixes them. ``result_below``: see ``layout_step`` (a narrower drawing).
+    ``row_height`` (px, at least ``MIN_ROW``): rows lower than the cells are wide, for a drawing
+    too tall for its screen (the numbers need the width, not the height).
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
     boxes, region ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
@@ -408,9 +416,12 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     labels = _label_records(lay)
     longest = max(map(_em, set(boxes.text)), default=0.5)
     cell, font = _fit(boxes, labels, longest, width, cell_size)
+    row = max(MIN_ROW, min(row_height, cell)) if row_height else None
+    if row is not None:
+        font = min(font, row - 8)
     return _chart(boxes, records, labels, _link_segments(lay, step, selected), cell=cell, font=font,
                   selectable=True, pick_region="given" if given else "product",
-                  selected=selected if lit.any() else None, description=summary(step))
+                  selected=selected if lit.any() else None, description=summary(step), row=row)
 
 
 def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
@@ -470,7 +481,7 @@ def cell_center(chart: ByHandChart, region: str, row: int, col: int) -> tuple[fl
         for r in records:
             if r.get("region") == region and r.get("row") == row and r.get("col") == col:
                 return (PAD + (r["x"] + 0.5 - geo["x0"]) * geo["cell"],
-                        PAD + (r["y"] + 0.5 - geo["y0"]) * geo["cell"])
+                        PAD + (r["y"] + 0.5 - geo["y0"]) * geo["row"])
     raise KeyError((region, row, col))
 
 

@@ -67,7 +67,9 @@ def _readable_cell(step: Step, decimals: int) -> float:
 
 def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int, int] | None = None):
     """``step_chart`` sized to its box (``drawing_box()`` unless given): its natural size, its cells
-    shrunk to fit the box's width and height, never below what its numbers need to stay readable."""
+    shrunk to fit the box's width and height, never below what its numbers need to stay readable;
+    then its rows made lower than its cells are wide (down to ``vega.MIN_ROW``) and, for a drawing
+    still too wide, the op's result put under the product."""
     width, height = box or drawing_box()
     chart = step_chart(step, decimals=decimals, selected=selected, width=width)
     w, h = _drawn_size(chart)
@@ -76,10 +78,14 @@ def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int
         below = True  # too wide even at the smallest readable cells: the op's result under the product
         chart = step_chart(step, decimals=decimals, selected=selected, width=width, result_below=True)
         h = _drawn_size(chart)[1]
-    if h > height:
+    if h > height:  # smaller square cells, as far as the numbers allow
         cell = max(_readable_cell(step, decimals), chart.geometry["cell"] * height / h)
         if cell < chart.geometry["cell"] - 0.5:
             chart = step_chart(step, decimals=decimals, selected=selected, cell_size=cell, result_below=below)
+            h = _drawn_size(chart)[1]
+    if h > height:  # then lower rows: a number needs its width, not its height
+        chart = step_chart(step, decimals=decimals, selected=selected, cell_size=chart.geometry["cell"],
+                           row_height=chart.geometry["row"] * (height - 4) / h, result_below=below)
     return chart
 
 
