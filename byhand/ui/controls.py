@@ -21,7 +21,6 @@ import streamlit as st
 
 from ..numbers import fmt
 from ..render.latex import step_latex
-from ..render.layout import layout_step
 from ..render.text import step_text
 from ..render.vega import selected_cell, step_chart
 from ..walkthrough import Step, Walkthrough, dot_product_text
@@ -34,7 +33,6 @@ SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
 # step controls; in presentation mode the sidebar, title and settings are hidden and the box grows.
 PAGE_BOX = (860, 440)
 PRESENT_BOX = (1200, 520)
-MIN_CELL = 26  # px: never smaller, nor smaller than the longest number needs at a 13 px font
 PRESENT = "present"  # session-state key: presentation mode (``present=1`` in a link)
 # Constant CSS of presentation mode: no sidebar, no toolbar, less space above the step.
 PRESENT_CSS = ("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'],"
@@ -58,13 +56,6 @@ def _drawn_size(chart) -> tuple[float, float]:
     return view["width"], view["height"]
 
 
-def _readable_cell(step: Step, decimals: int) -> float:
-    """The smallest cell (px) in which the step's longest number still reads at a 13 px font."""
-    longest = max((len(fmt(b.value, decimals)) for b in layout_step(step).boxes if b.value is not None),
-                  default=1)
-    return max(MIN_CELL, longest * 0.6 * 13 + 8)
-
-
 def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int, int] | None = None):
     """``step_chart`` sized to its box (``drawing_box()`` unless given): its natural size, its cells
     shrunk to fit the box's width and height, never below what its numbers need to stay readable;
@@ -78,11 +69,10 @@ def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int
         below = True  # too wide even at the smallest readable cells: the op's result under the product
         chart = step_chart(step, decimals=decimals, selected=selected, width=width, result_below=True)
         h = _drawn_size(chart)[1]
-    if h > height:  # smaller square cells, as far as the numbers allow
-        cell = max(_readable_cell(step, decimals), chart.geometry["cell"] * height / h)
-        if cell < chart.geometry["cell"] - 0.5:
-            chart = step_chart(step, decimals=decimals, selected=selected, cell_size=cell, result_below=below)
-            h = _drawn_size(chart)[1]
+    if h > height:  # smaller square cells, as far as the numbers allow (step_chart's own limit)
+        narrower = _drawn_size(chart)[0] * height / h
+        chart = step_chart(step, decimals=decimals, selected=selected, width=narrower, result_below=below)
+        h = _drawn_size(chart)[1]
     if h > height:  # then lower rows: a number needs its width, not its height
         chart = step_chart(step, decimals=decimals, selected=selected, cell_size=chart.geometry["cell"],
                            row_height=chart.geometry["row"] * (height - 4) / h, result_below=below)
