@@ -21,8 +21,8 @@ import numpy as np
 
 from .numbers import fmt, tidy
 
-__all__ = ["Op", "Identity", "ReLU", "GELU", "Softmax", "LayerNorm", "Scale", "NONE", "RELU", "GELU_OP",
-           "spreadsheet_number"]
+__all__ = ["Op", "Identity", "ReLU", "ReLUPrime", "GELU", "Softmax", "LayerNorm", "Scale", "NONE", "RELU",
+           "RELU_PRIME", "GELU_OP", "spreadsheet_number"]
 
 
 def spreadsheet_number(x) -> str:
@@ -99,6 +99,39 @@ class ReLU(Op):
 
     def formula(self, x, column, i):
         return f"=IF({x}>0,{x},0)"
+
+
+class ReLUPrime(Op):
+    """ReLU′, the slope of ReLU, cell by cell: 1 where x > 0, else 0 (ReLU′(0) = 0, as PyTorch).
+
+    Applied to ``diag(z)`` it builds ``D = diag(ReLU′(z))``: the zeros off the diagonal stay 0.
+
+    >>> RELU_PRIME.apply(np.array([[-1, 0], [0, Fraction(1, 2)]], dtype=object)).tolist()
+    [[0, 0], [0, 1]]
+    >>> RELU_PRIME.formula("C7", None, 0)
+    '=IF(C7>0,1,0)'
+    """
+
+    name, label = "relu_prime", "ReLU′"
+
+    def apply(self, m):
+        x = np.asarray(m, dtype=float)
+        out = (x > 0).astype(int)
+        return out.astype(object) if np.asarray(m).dtype == object else out.astype(float)
+
+    @property
+    def latex(self) -> str:
+        return r"\mathrm{ReLU}'"
+
+    def hint(self, x_name, i, j, x, decimals=3):
+        return (f"ReLU′ is ReLU's slope: 1 where the number is positive, 0 where it is negative or exactly 0 "
+                f"(as PyTorch): look at {x_name}, row {i + 1}, column {j + 1} ({x}).")
+
+    def formula(self, x, column, i):
+        return f"=IF({x}>0,1,0)"
+
+    def detail(self, src, out):
+        return f"slope of ReLU at {src} = {out}"
 
 
 class GELU(Op):
@@ -221,4 +254,5 @@ class Scale(Op):
 
 NONE = Identity()
 RELU = ReLU()
+RELU_PRIME = ReLUPrime()
 GELU_OP = GELU()

@@ -2,9 +2,14 @@
 
 Which cells are blank: every computed cell (``"all"``), only the last step's (``"last"``) or
 a seeded random share (``"share:0.5"``). Answers are typed as text (``2``, ``-1/3``, ``0.25``),
-checked exactly where the walkthrough is exact, and a wrong cell gets a hint: the row and
-column that produce it, with the dot product written out and one term left for the learner.
-Pure Python: pages, worksheets and the command line all use it.
+checked exactly where the walkthrough is exact — for the whole sheet (``check_answers``) or one
+step at a time (``check_step``), where a wrong cell that follows from the learner's own earlier
+numbers is said to be consistent with them. Hints come in levels (``hint``): which row and
+column meet, then the terms with their numbers, then the sum of all terms but the last.
+
+A number is asked once: in the step that works it out. Where a later step reuses it (``H`` in
+``[X; H; 1]``) the box is a *reference* to the learner's own value (``Exercise.references``),
+never a second blank. Pure Python: pages, worksheets and the command line all use it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import numpy as np
 from .blocks import BLOCKS, block_type, build_example
 from .checks import MAX_VALUE
 from .numbers import ByHandError, fmt, parse_number
-from .walkthrough import Walkthrough, dot_product_text
+from .stacked import Part
+from .walkthrough import Step, Walkthrough
 
-__all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "make_exercise", "answer_cells",
-           "parse_blank", "check_answer", "check_answers", "hint", "tolerance", "MAX_SEED"]
+__all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "StepCheck", "Hint", "make_exercise",
+           "answer_cells", "parse_blank", "check_answer", "check_answers", "check_step", "carried", "hint",
+           "hint_levels", "tolerance", "MAX_SEED"]
 
 MAX_SEED = 2**32 - 1
 EXACT_TOL = 1e-6
@@ -30,7 +37,11 @@ EXACT_TOL = 1e-6
 
 @dataclass(frozen=True)
 class Cell:
-    """A computed cell: the box of ``steps[step]``'s ``region`` (product or result) at (row, col), 0-based."""
+    """A computed cell: the box of ``steps[step]``'s ``region`` (product or result) at (row, col), 0-based.
+
+    ``matrix`` names the walkthrough matrix it belongs to: the step's name for its answer region
+    (``H``, ``Z``), the product's label for the product under an op (``W1·X + b1``).
+    """
 
     step: int
     region: str
@@ -60,7 +71,8 @@ def answer_cells(wt: Walkthrough) -> list[Cell]:
     for k, s in enumerate(wt.steps):
         regions = []
         if s.kind == "multiply":
-            regions.append(("product", s.product_name or s.name, s.product))
+            label = s.name if s.answer_region == "product" else (s.product_name or s.name)
+            regions.append(("product", label, s.product))
         if s.answer_region == "result":
             regions.append(("result", s.name, s.result))
         for region, matrix, values in regions:
@@ -102,31 +114,74 @@ class Exercise:
         """The blank cells of one step, in order."""
         return [c for c in self.cells if c.step == step]
 
-    def hidden(self) -> dict[int, set[tuple[str, int, int]]]:
-        """For each step, the layout boxes (region, row, col) to leave empty: the blank cells and
-        every operand cell that copies one of them (so a later step does not give it away)."""
+    def blanks(self) -> dict[int, set[tuple[str, int, int]]]:
+        """For each step, the boxes (region, row, col) the learner fills in: its blank cells only."""
         out: dict[int, set] = {}
         for c in self.cells:
             out.setdefault(c.step, set()).add((c.region, c.row, c.col))
-        to_fill = {(self._matrix_at(c), c.row, c.col) for c in self.cells}
-        for k, s in enumerate(self.walkthrough.steps):
-            for region, st in (("left", s.left), ("right", s.right)):
-                if st is None:
-                    continue
-                for p, a, _ in st.spans():
-                    for (i, j), _v in np.ndenumerate(p.values):
-                        if p.source_cell(i, j) in to_fill:
-                            r, c = (a + i, j) if st.axis == 0 else (i, a + j)
-                            out.setdefault(k, set()).add((region, r, c))
-            if s.kind == "elementwise":  # an op's input copies an earlier matrix
-                for (i, j), _v in np.ndenumerate(s.product):
-                    if (s.product_name, i, j) in to_fill:
-                        out.setdefault(k, set()).add(("product", i, j))
         return out
 
-    def _matrix_at(self, c: Cell) -> str:
-        s = self.walkthrough.steps[c.step]
-        return s.name if c.region == s.answer_region else f"{s.name}:{c.region}"
+    def references(self) -> dict[int, dict[tuple[str, int, int], Cell]]:
+        """For each step, the boxes that reuse a blank of an earlier step, and the blank they copy.
+
+        They are not asked again: a page shows the learner's own value there (``carried``), a
+        printed sheet a "?" and where to copy it from.
+        """
+        by_cell = {(c.matrix, c.row, c.col): c for c in self.cells}
+        out: dict[int, dict] = {}
+        for k, s in enumerate(self.walkthrough.steps):
+            for box, src in _sources(s):
+                if src in by_cell and by_cell[src].step != k:
+                    out.setdefault(k, {})[box] = by_cell[src]
+        return out
+
+    def hidden(self) -> dict[int, set[tuple[str, int, int]]]:
+        """For each step, the layout boxes (region, row, col) drawn without their value: the blanks
+        (``blanks``: to fill in) and every box that reuses one (``references``: the learner's own
+        value, or "?", never a second blank). Renderers that tell the two apart use those two."""
+        out = self.blanks()
+        for k, boxes in self.references().items():
+            out.setdefault(k, set()).update(boxes)
+        return out
+
+    def note(self, step: int) -> str:
+        """The note of a step as a practice sheet shows it: left out while it quotes the values of a
+        matrix that has a blank (``Step.quotes``), so that no note gives an answer away."""
+        s = self.walkthrough.steps[step]
+        blanked = {c.matrix for c in self.cells}
+        return "" if set(s.quotes) & blanked else s.note
+
+    def cell_at(self, key) -> Cell:
+        """The blank cell with this key (step, region, row, col)."""
+        return next(c for c in self.cells if c.key == tuple(key))
+
+
+def _copied(p: Part, i: int, j: int) -> tuple[str, int, int] | None:
+    """The (matrix, row, col) that cell (i, j) of part ``p`` copies; None for a constant."""
+    src = p.source_cell(i, j)
+    return None if src is None or src[1] < 0 else src
+
+
+def _sources(s: Step):
+    """Every box of a step that copies a cell of an earlier matrix: ((region, row, col), (matrix, i, j))."""
+    for region, st in (("left", s.left), ("right", s.right)):
+        if st is None:
+            continue
+        for p, a, _ in st.spans():
+            for (i, j), _v in np.ndenumerate(p.values):
+                src = _copied(p, i, j)
+                if src is not None:
+                    yield ((region, a + i, j) if st.axis == 0 else (region, i, a + j)), src
+    if s.kind == "elementwise":  # the op's input copies an earlier matrix
+        for (i, j), _v in np.ndenumerate(s.product):
+            src = (s.product_name, i, j) if s.copies is None else _copied(s.copies, i, j)
+            if src is not None:
+                yield ("product", i, j), src
+    if s.kind == "given" and s.copies is not None:  # a derived matrix: a padded map
+        for (i, j), _v in np.ndenumerate(s.result):
+            src = _copied(s.copies, i, j)
+            if src is not None:
+                yield ("given", i, j), src
 
 
 def make_exercise(wt: Walkthrough, blank: str = "all", seed: int = 0, code: str = "") -> Exercise:
@@ -197,9 +252,14 @@ def check_answer(text, answer, decimals: int = 3) -> Verdict:
 
 @dataclass(frozen=True)
 class Score:
-    """Every blank cell's verdict, by cell key, and the count of correct ones."""
+    """Every blank cell's verdict, by cell key, the count of correct ones, and the hints used.
+
+    ``hints`` maps a cell key to the highest hint level the learner asked for on it (a page keeps
+    that count in its session state and passes it to ``check_answers``).
+    """
 
     verdicts: dict = field(default_factory=dict)
+    hints: dict = field(default_factory=dict)
 
     @property
     def correct(self) -> int:
@@ -212,41 +272,319 @@ class Score:
     def count(self, status: str) -> int:
         return sum(v.status == status for v in self.verdicts.values())
 
+    @property
+    def hints_used(self) -> int:
+        """How many hint levels were asked for, over every cell (level 3 on one cell counts 3)."""
+        return sum(self.hints.values())
 
-def check_answers(ex: Exercise, answers: dict, decimals: int = 3) -> Score:
-    """Check the typed answers (cell key → text; missing keys are empty) of an exercise."""
-    return Score({c.key: check_answer(answers.get(c.key), c.answer, decimals) for c in ex.cells})
+    @property
+    def correct_without_hints(self) -> int:
+        """Correct cells the learner got without asking for a hint."""
+        return sum(v.ok and not self.hints.get(k) for k, v in self.verdicts.items())
 
 
-def hint(ex: Exercise, cell: Cell, decimals: int = 3) -> str:
-    """How to work out a cell: the row and column that meet in it, the dot product written out
-    with the last term left for the learner, or the op to apply.
+def _hint_counts(ex: Exercise, hints_used: dict | None) -> dict:
+    """The hint counts of the exercise's cells, whole numbers from 0 to the cell's top level."""
+    out = {}
+    keys = {c.key: c for c in ex.cells}
+    for k, n in (hints_used or {}).items():
+        k = tuple(k)
+        if k in keys and isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0:
+            out[k] = min(int(n), hint_levels(ex, keys[k]))
+    return out
+
+
+def check_answers(ex: Exercise, answers: dict, decimals: int = 3, hints_used: dict | None = None) -> Score:
+    """Check the typed answers (cell key → text; missing keys are empty) of an exercise.
+
+    ``hints_used`` (cell key → the highest hint level asked for) is kept in the score.
+    """
+    return Score({c.key: check_answer(answers.get(c.key), c.answer, decimals) for c in ex.cells},
+                 _hint_counts(ex, hints_used))
+
+
+# ---------------------------------------------------------------- the learner's own numbers, carried
+
+
+def _typed(ex: Exercise, answers: dict) -> dict[tuple[str, int, int], object]:
+    """The learner's parsed value of every blank they filled in, by (matrix, row, col)."""
+    out = {}
+    for c in ex.cells:
+        text = answers.get(c.key)
+        if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
+            continue
+        try:
+            v = parse_number(str(text))
+        except ValueError:
+            continue
+        out[(c.matrix, c.row, c.col)] = v if ex.walkthrough.exact else float(v)
+    return out
+
+
+def carried(ex: Exercise, answers: dict, decimals: int = 3) -> dict[int, dict[tuple[str, int, int], str]]:
+    """What each reused box shows, step by step: the learner's own value, or "?" until typed.
+
+    >>> from byhand.blocks.residual import residual_block
+    >>> ex = make_exercise(residual_block([[1]], [[2]], [0], [[1]], [[-1]]))
+    >>> carried(ex, {(1, "result", 0, 0): "5"})[2]
+    {('right', 1, 0): '5'}
+    """
+    typed = _typed(ex, answers)
+    out: dict[int, dict] = {}
+    for k, boxes in ex.references().items():
+        for box, c in boxes.items():
+            v = typed.get((c.matrix, c.row, c.col))
+            out.setdefault(k, {})[box] = "?" if v is None else fmt(v, decimals)
+    return out
+
+
+def _operands(ex: Exercise, step: int, typed: dict) -> tuple[dict, dict]:
+    """The step's boxes as the learner has them, and the blank each one reuses.
+
+    Returns (values, fed): values maps (region, row, col) to the number the learner works with
+    (their own typed value where the box reuses or is one of their blanks, else the sheet's),
+    fed maps a box to the (matrix, row, col) of the blank it is or reuses.
+    """
+    s = ex.walkthrough.steps[step]
+    values, fed = {}, {}
+    for box, src in _sources(s):
+        fed[box] = src
+    for c in ex.cells_of(step):
+        fed[(c.region, c.row, c.col)] = (c.matrix, c.row, c.col)
+    for box, src in fed.items():
+        if src in typed:
+            values[box] = typed[src]
+    return values, fed
+
+
+def _from_learner(ex: Exercise, cell: Cell, typed: dict) -> tuple[object, set]:
+    """Cell ``cell`` worked out from the learner's own numbers, and the blanks it used."""
+    s = ex.walkthrough.steps[cell.step]
+    values, fed = _operands(ex, cell.step, typed)
+    i, j = cell.row, cell.col
+    if cell.region == "product":  # row i of L times column j of R
+        L, R = s.left.values, s.right.values
+        boxes = [(("left", i, t), ("right", t, j)) for t in range(L.shape[1])]
+        total = 0 * L[0, 0]
+        for (lb, rb), t in zip(boxes, range(L.shape[1])):
+            total = total + values.get(lb, L[i, t]) * values.get(rb, R[t, j])
+        used = {fed[b] for pair in boxes for b in pair if b in fed}
+        return total, used
+    X = np.array(s.product, dtype=object if s.exact or s.product.dtype == object else float)
+    for (region, r, c), v in values.items():
+        if region == "product":
+            X[r, c] = v
+    if X.dtype != object:
+        X = X.astype(float)
+    rows = range(X.shape[0]) if s.op.whole_column else [i]
+    used = {fed[("product", r, jj)] for r in rows for jj in ([j] if X.shape[1] > j else [])
+            if ("product", r, jj) in fed}
+    if s.copies is not None and not s.op.whole_column:  # diag(z): the result cell reads its own cell
+        used = {fed[("product", i, j)]} if ("product", i, j) in fed else set()
+    return s.op.apply(X)[i, j], used
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """The check of one step's blanks: each cell's verdict by key, with "consistent" for a wrong
+    cell that follows from the learner's own wrong numbers of an earlier step (or of this step's
+    product), and ``wrong_before``: the earlier blanks it used that are wrong, by matrix."""
+
+    step: int
+    verdicts: dict = field(default_factory=dict)
+    wrong_before: dict = field(default_factory=dict)
+
+    @property
+    def correct(self) -> int:
+        return sum(v.ok for v in self.verdicts.values())
+
+    @property
+    def total(self) -> int:
+        return len(self.verdicts)
+
+    @property
+    def ok(self) -> bool:
+        return self.correct == self.total
+
+    def count(self, status: str) -> int:
+        return sum(v.status == status for v in self.verdicts.values())
+
+    @property
+    def summary(self) -> str:
+        """One line for the step: ``3 of 4 right; 1 consistent with your H``."""
+        if self.total == 0:
+            return "Nothing to fill in here."
+        if self.ok:
+            return f"All {self.total} right."
+        bits = [f"{self.correct} of {self.total} right"]
+        for status, words in (("consistent", "consistent with your earlier numbers"), ("wrong", "wrong"),
+                              ("invalid", "not a number"), ("empty", "not filled in")):
+            if self.count(status):
+                bits.append(f"{self.count(status)} {words}")
+        return "; ".join(bits) + "."
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def check_step(ex: Exercise, answers: dict, step: int, decimals: int = 3) -> StepCheck:
+    """Check the blanks of one step, carrying the learner's own numbers forward.
+
+    A wrong cell that is right *given the learner's own earlier values* (a multiply's row and
+    column as the learner has them, an op's input as they typed it) gets the status
+    ``consistent`` and says so: "consistent with your H; H itself has 2 wrong cells".
+    """
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not (
+            0 <= step < len(ex.walkthrough.steps)):
+        raise ByHandError(f"step must be a whole number from 0 to {len(ex.walkthrough.steps) - 1}, "
+                          f"not {step!r}.", "step")
+    whole = check_answers(ex, answers, decimals).verdicts
+    wrong_in: dict[str, int] = {}
+    for c in ex.cells:
+        if whole[c.key].status in ("wrong", "invalid"):
+            wrong_in[c.matrix] = wrong_in.get(c.matrix, 0) + 1
+    typed = _typed(ex, answers)
+    truth = {(c.matrix, c.row, c.col): c for c in ex.cells}
+    verdicts, before = {}, {}
+    for c in ex.cells_of(step):
+        v = whole[c.key]
+        if v.status == "wrong":
+            expected, used = _from_learner(ex, c, typed)
+            off = sorted({m for m, i, j in used if whole[truth[(m, i, j)].key].status == "wrong"})
+            if off and check_answer(answers.get(c.key), expected, decimals).ok:
+                own = ", ".join(off)
+                itself = "; ".join(f"{m} itself has {_plural(wrong_in.get(m, 0), 'wrong cell')}" for m in off)
+                v = Verdict("consistent", f"not right, but consistent with your {own}; {itself}.")
+                for m in off:
+                    before[m] = wrong_in.get(m, 0)
+        verdicts[c.key] = v
+    return StepCheck(step, verdicts, before)
+
+
+# ---------------------------------------------------------------- graded hints
+
+
+class Hint(str):
+    """A hint's words (it is a ``str``), with ``level`` (1–3), ``levels`` (the cell's top level) and
+    ``cells``: the boxes (region, row, col) of the step's drawing to highlight."""
+
+    level: int
+    levels: int
+    cells: frozenset
+
+    def __new__(cls, text: str, level: int, levels: int, cells=()):
+        out = super().__new__(cls, text)
+        out.level, out.levels, out.cells = level, levels, frozenset(cells)
+        return out
+
+
+def hint_levels(ex: Exercise, cell: Cell) -> int:
+    """How many hint levels a cell has: 3 for a dot product and for an op over a whole column
+    (softmax, LayerNorm), 2 for a cell-by-cell op (ReLU, ReLU′, scale)."""
+    step = ex.walkthrough.steps[cell.step]
+    if cell.region == "product" and step.kind == "multiply":
+        return 3
+    return 3 if step.op.whole_column else 2
+
+
+def _term(v, decimals: int) -> str:
+    s = fmt(v, decimals)
+    return f"({s})" if s.startswith("\u2212") or "/" in s else s
+
+
+def hint(ex: Exercise, cell: Cell, level: int = 3, decimals: int = 3, answers: dict | None = None) -> Hint:
+    """How to work out a cell, in levels the learner asks for in turn.
+
+    A multiply's cell: 1 — which row and column meet (``Hint.cells``: those boxes and the answer's);
+    2 — the terms written out with their numbers; 3 — the sum of all terms but the last, which is
+    left for the learner. An op's cell: 1 — which input cell (or column) it reads; 2 — the op's own
+    rule with the number; 3 (softmax, LayerNorm) — the column's numbers. A level above the cell's
+    top gives the top level.
+
+    Pass ``answers`` (cell key → typed text, as for ``check_answers``): a number that is the
+    learner's own earlier answer is then written as they typed it, or by name (``H[2,1]``) until
+    typed — never as the right value. Without ``answers`` the hint writes the walkthrough's numbers
+    (an op's blank input still reads "your answer"), as it did before levels existed.
 
     >>> from byhand.blocks.residual import residual_block
     >>> ex = make_exercise(residual_block([[1, 2]], [[3]], [1], [[1]], [[0]]))
+    >>> print(hint(ex, ex.cells[0], 1))
+    Row 1 of [W1 | b1] meets column 1 of [X; 1]: multiply them term by term and add the products.
+    >>> print(hint(ex, ex.cells[0], 2))
+    Row 1 of [W1 | b1] meets column 1 of [X; 1]: 3·1 + 1·1.
     >>> hint(ex, ex.cells[0]).split(": ")[1]
     '3·1 + 1·1. The other terms give 3·1 = 3; add 1·1.'
     """
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or level < 1:
+        raise ByHandError(f"a hint level is a whole number from 1, not {level!r}.", "level")
+    levels = hint_levels(ex, cell)
+    level = min(int(level), levels)
     step = ex.walkthrough.steps[cell.step]
+    typed = _typed(ex, answers or {})
+    refs = dict(ex.references().get(cell.step, {}))  # the boxes that are the learner's own numbers
+    for c in ex.cells_of(cell.step):
+        if c.key != cell.key:
+            refs[(c.region, c.row, c.col)] = c
+    is_product = cell.region == "product" and step.kind == "multiply"
+    if is_product and answers is None:  # a dot product written with the walkthrough's numbers, as before
+        refs = {}
+
+    def shown(box, true_value):
+        """A box's number as the learner may see it: (value or None, its text)."""
+        if box not in refs:
+            return true_value, _term(true_value, decimals)
+        c = refs[box]
+        v = typed.get((c.matrix, c.row, c.col))
+        if v is not None:
+            return v, _term(v, decimals)
+        return None, f"{c.matrix}[{c.row + 1},{c.col + 1}]"
+
     i, j = cell.row, cell.col
-    if cell.region == "product" and step.kind == "multiply":
-        terms = dot_product_text(step, i, j, decimals).rsplit(" = ", 1)[0].split(" + ")
-        head = (f"Row {i + 1} of {step.left.name} meets column {j + 1} of {step.right.name}: "
-                f"{' + '.join(terms)}.")
-        if len(terms) == 1:
-            return f"{head} Multiply the two numbers."
-        row, col = step.left.values[i, :], step.right.values[:, j]
-        nonzero = [t for t in range(len(terms)) if row[t] * col[t] != 0]
-        left_out = nonzero[-1] if nonzero else len(terms) - 1  # the learner adds this term
-        rest = [t for t in range(len(terms)) if t != left_out]
-        partial = sum((row[t] * col[t] for t in rest), 0 * row[0])
+    if is_product:
+        K = step.left.shape[1]
+        boxes = [("left", i, t) for t in range(K)] + [("right", t, j) for t in range(K)] + [("product", i, j)]
+        head = f"Row {i + 1} of {step.left.name} meets column {j + 1} of {step.right.name}"
+        if level == 1:
+            return Hint(f"{head}: multiply them term by term and add the products.", 1, levels, boxes)
+        pairs = [(shown(("left", i, t), step.left.values[i, t]),
+                  shown(("right", t, j), step.right.values[t, j])) for t in range(K)]
+        terms = [f"{a[1]}·{b[1]}" for a, b in pairs]
+        text = f"{head}: {' + '.join(terms)}."
+        if level == 2:
+            return Hint(text, 2, levels, boxes)
+        if K == 1:
+            return Hint(f"{text} Multiply the two numbers.", 3, levels, boxes)
+
+        def zero(a, b) -> bool:
+            return (a[0] is not None and a[0] == 0) or (b[0] is not None and b[0] == 0)
+
+        nonzero = [t for t, (a, b) in enumerate(pairs) if not zero(a, b)]
+        left_out = nonzero[-1] if nonzero else K - 1  # the learner adds this term
+        rest = [t for t in range(K) if t != left_out]
+        known = [t for t in rest if pairs[t][0][0] is not None and pairs[t][1][0] is not None]
+        partial = sum((pairs[t][0][0] * pairs[t][1][0] for t in known), 0 * step.left.values[0, 0])
         partial = partial if step.exact else float(partial)
-        return (f"{head} The other terms give {' + '.join(terms[t] for t in rest)} = "
-                f"{fmt(partial, decimals)}; add {terms[left_out]}.")
+        open_terms = [terms[t] for t in rest if t not in known]
+        total = " + ".join([fmt(partial, decimals)] + open_terms)
+        return Hint(f"{text} The other terms give {' + '.join(terms[t] for t in rest)} = {total}; "
+                    f"add {terms[left_out]}.", 3, levels, boxes)
     x_name = step.product_name or "the product"
-    x_hidden = ("product", i, j) in ex.hidden().get(cell.step, set())
-    x = "your answer" if x_hidden else fmt(step.product[i, j], decimals)
-    return step.op.hint(x_name, i, j, x, decimals)
+    src = (i, j) if step.product.shape == step.result.shape else (i, 0)
+    rows = range(step.product.shape[0]) if step.op.whole_column else [src[0]]
+    boxes = [("product", r, src[1]) for r in rows] + [("result", i, j)]
+    if level == 1:
+        what = (f"column {src[1] + 1} of {x_name}" if step.op.whole_column
+                else f"{x_name}, row {src[0] + 1}, column {src[1] + 1}")
+        return Hint(f"{step.op.label} of {what}: find {'it' if not step.op.whole_column else 'that column'} "
+                    "in the drawing.", 1, levels, boxes)
+    v, x = shown(("product", *src), step.product[src])
+    x = x.strip("()") if v is not None else "your answer"
+    text = step.op.hint(x_name, src[0], src[1], x, decimals)
+    if level == 2:
+        return Hint(text, 2, levels, boxes)
+    column = [shown(("product", r, src[1]), step.product[r, src[1]])[1] for r in rows]
+    return Hint(f"{text} Column {src[1] + 1} of {x_name} holds {', '.join(column)}.", 3, levels, boxes)
 
 
 _SIZES_RE = re.compile(r"\d+(x\d+)*")

@@ -8,7 +8,7 @@ import numpy as np
 
 from .numbers import fmt
 from .ops import NONE, Identity, Op
-from .stacked import Stacked, multiply
+from .stacked import Part, Stacked, multiply
 
 __all__ = ["Step", "Walkthrough", "STEP_KINDS", "given_step", "arrange_step", "multiply_step", "op_step",
            "dot_product_text"]
@@ -31,6 +31,13 @@ class Step:
     ``data_side`` says which operand holds the data being mixed: ``"right"`` for a linear
     layer (it combines features, across rows), ``"left"`` for attention ``X·A`` (it combines
     positions, across columns).
+
+    ``copies`` says where the cells of a derived matrix come from — a given step's result made from
+    an earlier matrix (a padded map) or an element-wise step's input (``diag(z)``): a ``Part`` whose
+    ``source`` names that matrix and whose ``cells`` map each cell to the (i, j) it copies, or to
+    (−1, −1) for a constant (a padding zero). ``quotes`` names the matrices whose values the ``note``
+    states (``"Row 3 of z is exactly 0"``): a practice sheet leaves such a note out while any of them
+    has a blank.
     """
 
     title: str
@@ -45,6 +52,8 @@ class Step:
     data_side: str | None = None
     note: str = ""
     kind: str = ""
+    copies: Part | None = None
+    quotes: tuple[str, ...] = ()
 
     def __post_init__(self):
         has = (self.left is not None and self.right is not None, self.product is not None,
@@ -84,18 +93,22 @@ def multiply_step(title: str, caption: str, name: str, left: Stacked, right: Sta
                 data_side, note, "multiply")
 
 
-def op_step(title: str, caption: str, name: str, x: np.ndarray, x_name: str, op: Op) -> Step:
-    """A step that applies ``op`` alone to the matrix ``x_name``."""
+def op_step(title: str, caption: str, name: str, x: np.ndarray, x_name: str, op: Op,
+            copies: Part | None = None, note: str = "", quotes: tuple[str, ...] = ()) -> Step:
+    """A step that applies ``op`` alone to the matrix ``x_name`` (``copies``: where x's cells come from
+    when x is not itself a walkthrough matrix, e.g. ``diag(z)``)."""
     result = op.apply(x)
-    note = f"{op.label} leaves the fractions: decimals from here on." if (
-        x.dtype == object and result.dtype != object) else ""
+    if x.dtype == object and result.dtype != object:
+        note = f"{op.label} leaves the fractions: decimals from here on. {note}".strip()
     return Step(title, caption, name, product=x, product_name=x_name, op=op, result=result,
-                note=note, kind="elementwise")
+                note=note, kind="elementwise", copies=copies, quotes=quotes)
 
 
-def given_step(title: str, caption: str, name: str, m: np.ndarray, note: str = "") -> Step:
-    """A step that shows the matrix ``name`` the block starts from."""
-    return Step(title, caption, name, result=m, note=note, kind="given")
+def given_step(title: str, caption: str, name: str, m: np.ndarray, note: str = "",
+               copies: Part | None = None, quotes: tuple[str, ...] = ()) -> Step:
+    """A step that shows the matrix ``name`` the block starts from, or one derived from an earlier
+    matrix without arithmetic (``copies``: which cells it copies, e.g. a map padded with zeros)."""
+    return Step(title, caption, name, result=m, note=note, kind="given", copies=copies, quotes=quotes)
 
 
 def arrange_step(title: str, caption: str, name: str, left: Stacked, right: Stacked) -> Step:

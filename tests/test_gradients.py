@@ -73,7 +73,7 @@ def test_walkthrough_steps_by_hand(walkthrough_ok, kind_of):
     steps = {s.name: s for s in wt.steps}
     assert [s.name for s in wt.steps] == ["x", "z", "D", "DW1", "JF", "stackJ", "J", "δ_plain", "δ_in"]
     assert all(isinstance(s, Step) for s in wt.steps)
-    assert [kind_of(s) for s in wt.steps] == ["given", "multiply", "given", "multiply", "multiply",
+    assert [kind_of(s) for s in wt.steps] == ["given", "multiply", "element-wise", "multiply", "multiply",
                                              "arrange", "multiply", "multiply", "multiply"]
     exact_equal(steps["z"].result, Z)
     exact_equal(steps["D"].result, D)
@@ -251,3 +251,25 @@ def test_practice_and_worksheets_take_the_walkthroughs(build):
     assert len(answer_cells(wt)) > 0
     assert worksheet_pdf(ex, answers=True)[:4] == b"%PDF"
     assert worksheet_xlsx(ex)[:2] == b"PK"
+
+
+def test_relu_prime_step_builds_d_from_a_negative_a_zero_and_a_positive():
+    # x = (1, 1), W1 = [[−1, 0], [1, −1], [1, 1]], b1 = 0: z = (−1, 0, 2).
+    # diag(z) = [[−1, 0, 0], [0, 0, 0], [0, 0, 2]]; ReLU′ cell by cell: D = diag(0, 0, 1).
+    # D·W1 = [[0, 0], [0, 0], [1, 1]]; W2 = [[1, 0, 1], [0, 1, 0]]: ∂F/∂x = [[1, 1], [0, 0]],
+    # I + ∂F/∂x = [[2, 1], [0, 1]]; δ = (1, 1): δ·J = (2, 2).
+    wt = jacobian_walkthrough([1, 1], [[-1, 0], [1, -1], [1, 1]], [0, 0, 0], [[1, 0, 1], [0, 1, 0]], [0, 0])
+    steps = {s.name: s for s in wt.steps}
+    d = steps["D"]
+    assert d.kind == "elementwise" and d.op.name == "relu_prime" and d.product_name == "diag(z)"
+    assert d.answer_region == "result"
+    exact_equal(d.product, [[-1, 0, 0], [0, 0, 0], [0, 0, 2]])
+    exact_equal(d.result, [[0, 0, 0], [0, 0, 0], [0, 0, 1]])
+    # the diagonal of its input copies z; the rest are constant zeros
+    assert [d.copies.source_cell(i, i) for i in range(3)] == [("z", 0, 0), ("z", 1, 0), ("z", 2, 0)]
+    assert tuple(d.copies.cells[0, 1]) == (-1, -1)
+    exact_equal(steps["JF"].result, [[1, 1], [0, 0]])
+    exact_equal(steps["J"].result, [[2, 1], [0, 1]])
+    exact_equal(wt.output, [[2, 2]])
+    # the kink note names row 2 of z: it quotes z, so a sheet with z blank leaves it out
+    assert "Row 2 of z is exactly 0" in d.note and d.quotes == ("z",)

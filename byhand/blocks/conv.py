@@ -230,6 +230,17 @@ def _pad_map(m: np.ndarray, c: int, h: int, w: int, p: int) -> np.ndarray:
     return out.reshape(c, -1)
 
 
+def _pad_cells(c: int, h: int, w: int, p: int) -> np.ndarray:
+    """Which cell of the c × h·w map each cell of its padded map copies: (channel, pixel), or
+    (−1, −1) for a border zero. Shape (c, (h + 2p)·(w + 2p), 2)."""
+    idx = np.arange(h * w).reshape(h, w)
+    out = np.full((c, h + 2 * p, w + 2 * p, 2), -1, dtype=int)
+    for ch in range(c):
+        out[ch, p:p + h, p:p + w, 0] = ch
+        out[ch, p:p + h, p:p + w, 1] = idx
+    return out.reshape(c, -1, 2)
+
+
 # ---------------------------------------------------------------- the walkthrough builder
 
 def _values(m: np.ndarray, exact: bool) -> np.ndarray:
@@ -324,7 +335,9 @@ class _Work:
                       f"Put a border of {pad} zero{'s' if pad > 1 else ''} around each channel of "
                       f"{src}, so that a {2 * pad + 1}×{2 * pad + 1} kernel can sit on every pixel: "
                       f"{_shape((c, h, w))} → {_shape((c, h + 2 * pad, w + 2 * pad))}. "
-                      "Channels are rows, pixels columns (row by row).", name, m),
+                      "Channels are rows, pixels columns (row by row).", name, m,
+                      copies=Part(name, m, "input" if src == "x" else "computed", src,
+                                  _pad_cells(c, h, w, pad))),
                  (c, h + 2 * pad, w + 2 * pad))
         return name
 
@@ -379,7 +392,8 @@ class _Work:
             f"Batch norm {i} as a scale and a shift",
             f"In eval mode BN{i} is γ·(y − μ)/√(σ² + ε) + β = s{i}·y + t{i} for each channel, with "
             f"s{i} = γ/√(σ² + ε) and t{i} = β − μ·s{i} (ε = {fmt(eps)}). As a matrix: "
-            f"{name} = [diag(s{i}) | t{i}], so that {name}·[y; 1] = s{i}·y + t{i}." + extra_caption,
+            f"{name} = [diag(s{i}) | t{i}], so that {name}·[y; 1] = s{i}·y + t{i}." + extra_caption
+            + " Given: it is worked out from the batch-norm statistics, not from the image.",
             name, M, note=scale.note))
         return M
 

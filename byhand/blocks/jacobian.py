@@ -18,9 +18,9 @@ import numpy as np
 
 from ..checks import check_inputs, expect_shape, whole_number
 from ..numbers import ByHandError, as_matrix, is_exact, tidy
-from ..ops import NONE, RELU
-from ..stacked import hstack, identity, ones, part, vstack
-from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step
+from ..ops import NONE, RELU, RELU_PRIME
+from ..stacked import Part, hstack, identity, ones, part, vstack
+from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step, op_step
 from . import BlockType, Input, Page, Size
 
 __all__ = ["block_jacobian", "backprop_block", "relu_derivative", "jacobian_walkthrough",
@@ -40,10 +40,7 @@ def relu_derivative(z: np.ndarray) -> np.ndarray:
     >>> relu_derivative(np.array([[3], [0], [-1]], dtype=object)).ravel().tolist()
     [1, 0, 0]
     """
-    positive = np.asarray(z, dtype=float) > 0
-    if z.dtype == object:
-        return tidy(positive.astype(int).astype(object))
-    return positive.astype(float)
+    return RELU_PRIME.apply(z)
 
 
 def _diag(v: np.ndarray) -> np.ndarray:
@@ -53,6 +50,15 @@ def _diag(v: np.ndarray) -> np.ndarray:
     for i in range(n):
         out[i, i] = v[i, 0]
     return out
+
+
+def _diag_part(z: np.ndarray) -> Part:
+    """``diag(z)`` as the input of the ReLU′ step: its diagonal copies z, the rest are constant zeros."""
+    n = z.shape[0]
+    cells = np.full((n, n, 2), -1, dtype=int)
+    for i in range(n):
+        cells[i, i] = (i, 0)
+    return Part("diag(z)", _diag(z), "computed", "z", cells)
 
 
 def _check_block(x, W1, b1, W2, b2, residual: bool) -> tuple[bool, dict[str, np.ndarray]]:
@@ -127,7 +133,8 @@ def backprop_block(delta, x, W1, b1, W2, b2, residual: bool = True) -> np.ndarra
 def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -> Walkthrough:
     """Work out ``I + ∂F/∂x`` and the backprop rule by hand, step by step.
 
-    Steps: the sample x; ``z = [W1 | b1]·[x; 1]``; ``D = diag(ReLU′(z))``; ``D·W1``;
+    Steps: the sample x; ``z = [W1 | b1]·[x; 1]``; ``D = ReLU′(diag(z)) = diag(ReLU′(z))`` (an
+    element-wise step: z written down a diagonal, then each cell's slope); ``D·W1``;
     ``∂F/∂x = W2·(D·W1)``; then (residual) ``[I | I]·[I; ∂F/∂x] = I + ∂F/∂x``; then, for the
     upstream gradient ``delta`` (default: all ones), the plain block's ``δ·∂F/∂x`` and (residual)
     ``δ·(I + ∂F/∂x)``. The output is the gradient passed down, ∂L/∂x (a 1 × d row).
@@ -158,12 +165,15 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "Its signs decide which hidden units pass a change on.",
         "z", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")),
         vstack(part("x", x, "input"), ones(1, exact)), "W1·x + b1", NONE)
-    kink_note = (f" Row {', '.join(map(str, kinks))} of z is exactly 0: " + KINK_NOTE) if kinks else ""
-    slope = given_step(
+    kink_note = (f"Row {', '.join(map(str, kinks))} of z is exactly 0: " + KINK_NOTE) if kinks else ""
+    diag_z = _diag_part(z)
+    slope = op_step(
         "ReLU′ as a diagonal matrix",
         "ReLU passes a small change through where z > 0 (slope 1) and blocks it where z ≤ 0 "
-        "(slope 0). Put each hidden unit's slope on the diagonal of D = diag(ReLU′(z)).",
-        "D", D, note=kink_note.strip())
+        "(slope 0). Write z down the diagonal of diag(z) (zeros elsewhere), then take ReLU′ of each "
+        "cell: D = diag(ReLU′(z)) holds each hidden unit's slope on its diagonal.",
+        "D", diag_z.values, "diag(z)", RELU_PRIME, copies=diag_z, note=kink_note, quotes=("z",))
+    assert np.array_equal(np.asarray(slope.result, dtype=float), np.asarray(D, dtype=float))
     dw1 = multiply_step(
         "Blocked rows",
         "D·W1 keeps the rows of W1 whose hidden unit is active and zeroes the others: "
