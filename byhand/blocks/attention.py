@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..checks import check_inputs, expect_shape, random_ints, value_range, whole_number
-from ..ops import Scale, Softmax
+from ..ops import Op, Scale, Softmax
 from ..reference import linear, tensor
 from ..stacked import hstack, ones, part, vstack
 from ..walkthrough import Walkthrough, given_step, multiply_step, op_step
@@ -38,11 +38,14 @@ def _transposed(name: str, M: np.ndarray):
     return part(name + "ᵀ", M.T, "computed", name, cells.transpose(1, 0, 2))
 
 
-def self_attention(X, Wq, Wk, Wv, bq=None, bk=None, bv=None) -> Walkthrough:
+def self_attention(X, Wq, Wk, Wv, bq=None, bk=None, bv=None, softmax: Op | None = None,
+                   scores_transposed: bool = False, weights_transposed: bool = False) -> Walkthrough:
     """Walk through one head of self-attention by hand; the biases are optional.
 
     X is d × n (n positions as columns), Wq and Wk d_k × d, Wv d_v × d, bq and bk d_k × 1,
-    bv d_v × 1. The output Z is d_v × n.
+    bv d_v × 1. The output Z is d_v × n. Three options build the block the wrong way, for
+    ``byhand.misconceptions``: ``softmax``, the op of the softmax step; ``scores_transposed``,
+    ``S = Qᵀ·K`` for ``Kᵀ·Q``; ``weights_transposed``, ``Z = V·Aᵀ`` for ``V·A``.
 
     >>> wt = self_attention([[1, 0]], [[2]], [[1]], [[3]])
     >>> [s.name for s in wt.steps]
@@ -88,25 +91,28 @@ def self_attention(X, Wq, Wk, Wv, bq=None, bk=None, bv=None) -> Walkthrough:
     scale = _scale(d_k, exact)
     root = math.sqrt(d_k)
     root = f"√{d_k} = {int(root)}" if root.is_integer() else f"√{d_k} ≈ {root:.3f}"
+    keys, queries = ((_transposed("Q", Q), part("K", K)) if scores_transposed
+                     else (_transposed("K", K), part("Q", Q)))
     steps.append(multiply_step(
         "Scores: Kᵀ·Q, scaled",
         "Kᵀ·Q: cell (i, j) is the dot product of key i with query j, so column j says how well "
         f"query j matches each position's key. Each score is then divided by {root} (d_k = {d_k}): "
         "longer vectors give bigger dot products, and too big a score would let softmax pick one "
         "position and ignore the rest.",
-        "S", hstack(_transposed("K", K)), vstack(part("Q", Q)), "Kᵀ·Q", scale))
+        "S", hstack(keys), vstack(queries), f"{keys.name}·{queries.name}", scale))
     steps.append(op_step(
         "Softmax down each column",
         "Softmax turns each column of scores into attention weights: e to the power of each score, "
         "divided by the column's sum. The weights are positive and each column adds up to 1; "
-        "the best match gets the most weight.", "A", steps[-1].result, "S", Softmax()))
+        "the best match gets the most weight.", "A", steps[-1].result, "S", softmax or Softmax()))
     A = steps[-1].result  # decimals: V as decimals too, so that Z is a float matrix
     Vp = part("V", V if A.dtype == object else np.asarray(V, dtype=float))
     steps.append(multiply_step(
         "Weighted values: Z = V·A",
         "V·A: column j of Z is a mix of the value columns, each weighted by column j of A. "
         "Attention mixes positions (across columns): each position takes in what the others offer.",
-        "Z", hstack(Vp), vstack(part("A", A, "attention")), "V·A", data_side="left"))
+        "Z", hstack(Vp), vstack(_transposed("A", A) if weights_transposed else part("A", A, "attention")),
+        "V·Aᵀ" if weights_transposed else "V·A", data_side="left"))
     return Walkthrough("attention", "Self-attention", {k: m[k] for k in given}, tuple(steps),
                        steps[-1].result, exact, {"d_k": d_k})
 

@@ -14,7 +14,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..checks import check_inputs, expect_shape, random_ints, value_range, whole_number
-from ..ops import RELU
+from ..numbers import ByHandError
+from ..ops import RELU, Op
 from ..reference import linear, tensor
 from ..stacked import hstack, identity, ones, part, vstack
 from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step
@@ -23,11 +24,15 @@ from . import BlockType, Input, Page, Size
 __all__ = ["encoder_block", "default_encoder", "random_encoder", "random_attention", "torch_encoder", "BLOCK"]
 
 
-def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
+def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True, acts: tuple[Op, Op] = (RELU, RELU),
+                  relu_before_skip: bool = False, swap_attention: bool = False) -> Walkthrough:
     """Walk through the encoder block by hand; ``residual=False`` leaves both identities out.
 
     X is d × n (n positions as columns), A n × n (column j: how much position j takes from
-    each position), W1 h × d, b1 h × 1, W2 d × h, b2 d × 1.
+    each position), W1 h × d, b1 h × 1, W2 d × h, b2 d × 1. Three options build the block the
+    wrong way, for ``byhand.misconceptions``: ``acts``, the ops after the two feed-forward layers;
+    ``relu_before_skip``, the last ReLU taken before Y is added (``Y + ReLU(W2·H + b2)``); and
+    ``swap_attention``, ``Z = A·X`` (mixing features) for ``X·A`` when X is square.
 
     >>> wt = encoder_block([[2, 4]], [['1/2', 0], ['1/2', 1]], [[1]], [0], [[1]], [0])
     >>> wt.output
@@ -47,12 +52,18 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
     given = given_step("Given the positions",
                  f"X holds {n} positions as columns, each a vector of {d} features; "
                  "A holds the attention weights.", "X", X)
-    attention = multiply_step(
-        "Attention",
-        "Z = X·A: each column of Z is a weighted mix of X's columns, with the weights in "
-        "that column of A. Attention combines positions (across columns).",
-        "Z", hstack(part("X", X, "input")), vstack(part("A", A, "attention")), "X·A",
-        data_side="left")
+    if swap_attention:
+        if d != n:
+            raise ByHandError(f"A·X needs as many features as positions; X is {d}×{n}.", "A")
+        attention = multiply_step("Attention", "Z = A·X.", "Z", hstack(part("A", A, "attention")),
+                                  vstack(part("X", X, "input")), "A·X")
+    else:
+        attention = multiply_step(
+            "Attention",
+            "Z = X·A: each column of Z is a weighted mix of X's columns, with the weights in "
+            "that column of A. Attention combines positions (across columns).",
+            "Z", hstack(part("X", X, "input")), vstack(part("A", A, "attention")), "X·A",
+            data_side="left")
     steps = [given, attention]
     Y = attention.result
     if residual:
@@ -76,10 +87,18 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
         f"[W1 | b1]·[{y_name}; 1] = W1·{y_name} + b1, then ReLU gives H. The feed-forward layer "
         "combines features (across rows), each position on its own.",
         "H", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")), vstack(Yp, one),
-        f"W1·{y_name} + b1", RELU)
+        f"W1·{y_name} + b1", acts[0])
     steps.append(ff1)
     Hp = part("H", ff1.result)
-    if residual:
+    if residual and relu_before_skip:
+        branch = multiply_step("Feed-forward second layer and ReLU",
+                               "[W2 | b2]·[H; 1] = W2·H + b2, then ReLU, before the skip.", "F",
+                               hstack(W2p, b2p), vstack(Hp, one), "W2·H + b2", acts[1])
+        steps.append(branch)
+        steps.append(multiply_step("Add the skip", "[I | I]·[Y; F] = Y + ReLU(W2·H + b2).", "Out",
+                                   hstack(identity(d, exact), identity(d, exact)),
+                                   vstack(Yp, part("F", branch.result)), "Y + ReLU(W2·H + b2)"))
+    elif residual:
         left, right = hstack(identity(d, exact), W2p, b2p), vstack(Yp, Hp, one)
         steps.append(arrange_step("Concatenate",
                           "Put I beside W2 and b2, and stack Y, H and a row of ones.",
@@ -88,7 +107,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
             "Second layer plus identity and ReLU",
             "[I | W2 | b2]·[Y; H; 1] = Y + W2·H + b2: the identity carries Y around the "
             "feed-forward layers. ReLU gives the block's output.",
-            "Out", left, right, "Y + W2·H + b2", RELU,
+            "Out", left, right, "Y + W2·H + b2", acts[1],
             note=f"Compare the two identities. Around attention, two {n}×{n} identities (one row "
                  f"per position) sit on the right: [X | Z]·[I; I]. Here one {d}×{d} identity (one "
                  "column per feature) sits on the left: [I | W2 | b2]·[Y; H; 1]. Different sizes and "
@@ -99,7 +118,7 @@ def encoder_block(X, A, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
             "Feed-forward second layer and ReLU",
             "[W2 | b2]·[H; 1] = W2·H + b2, then ReLU. With no skip connections X reaches the "
             "output only through attention and the feed-forward layers.",
-            "Out", hstack(W2p, b2p), vstack(Hp, one), "W2·H + b2", RELU))
+            "Out", hstack(W2p, b2p), vstack(Hp, one), "W2·H + b2", acts[1]))
     return Walkthrough("encoder", "Transformer encoder block" if residual
                        else "Encoder block without skip connections",
                        {"X": X, "A": A, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, tuple(steps),

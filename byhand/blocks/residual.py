@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import check_inputs, expect_shape, random_ints, value_range, whole_number
-from ..ops import RELU
+from ..ops import RELU, Op
 from ..reference import linear, tensor
 from ..stacked import hstack, identity, ones, part, vstack
 from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step
@@ -14,10 +14,14 @@ from . import BlockType, Input, Page, Size
 __all__ = ["residual_block", "default_residual", "random_residual", "torch_residual", "BLOCK"]
 
 
-def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
+def residual_block(X, W1, b1, W2, b2, residual: bool = True, acts: tuple[Op, Op] = (RELU, RELU),
+                   relu_before_skip: bool = False) -> Walkthrough:
     """Walk through ``ReLU(X + W2·ReLU(W1·X + b1) + b2)`` by hand (``residual=False``: no ``X +``).
 
-    X is d × n (n samples as columns), W1 h × d, b1 h × 1, W2 d × h, b2 d × 1.
+    X is d × n (n samples as columns), W1 h × d, b1 h × 1, W2 d × h, b2 d × 1. Two options build
+    the block the wrong way, for ``byhand.misconceptions``: ``acts``, the ops after the first and
+    the second layer (``NONE`` for a forgotten ReLU), and ``relu_before_skip``, the last ReLU taken
+    on F(X) before X is added: ``X + ReLU(F(X))``.
 
     >>> wt = residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]])
     >>> [s.name for s in wt.steps]
@@ -45,7 +49,7 @@ def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
         "Multiply [W1 | b1] by [X; 1]: the row of ones meets the bias column, so this is "
         "W1·X + b1. Then ReLU sets every negative cell to 0. This is H.",
         "H", hstack(part("W1", W1, "weight"), part("b1", b1, "bias")), vstack(Xp, one),
-        "W1·X + b1", RELU)
+        "W1·X + b1", acts[0])
     Hp = part("H", layer1.result)
     if not residual:
         layer2 = multiply_step(
@@ -53,8 +57,18 @@ def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
             "Multiply [W2 | b2] by [H; 1] to get F(X) = W2·H + b2, then ReLU. "
             "With no skip connection the input X does not reach the output.",
             "Out", hstack(part("W2", W2, "weight"), part("b2", b2, "bias")), vstack(Hp, one),
-            "W2·H + b2", RELU)
+            "W2·H + b2", acts[1])
         steps = (given, layer1, layer2)
+    elif relu_before_skip:
+        branch = multiply_step(
+            "Second layer and ReLU",
+            "Multiply [W2 | b2] by [H; 1] to get F(X) = W2·H + b2, then ReLU, before the skip.",
+            "F", hstack(part("W2", W2, "weight"), part("b2", b2, "bias")), vstack(Hp, one),
+            "W2·H + b2", acts[1])
+        left, right = hstack(identity(d, exact), identity(d, exact)), vstack(Xp, part("F", branch.result))
+        add = multiply_step("Add the skip", "[I | I]·[X; F] = X + ReLU(F(X)).", "Out", left, right,
+                            "X + ReLU(F(X))")
+        steps = (given, layer1, branch, add)
     else:
         left = hstack(identity(d, exact), part("W2", W2, "weight"), part("b2", b2, "bias"))
         right = vstack(Xp, Hp, one)
@@ -66,7 +80,7 @@ def residual_block(X, W1, b1, W2, b2, residual: bool = True) -> Walkthrough:
             "Multiply and ReLU",
             "One multiply gives I·X + W2·H + b2 = X + F(X): the skip connection is the identity "
             "copying X. Then ReLU gives the block's output.",
-            "Out", left, right, "X + F(X)", RELU)
+            "Out", left, right, "X + F(X)", acts[1])
         steps = (given, layer1, concat, layer2)
     return Walkthrough("residual", "Residual block" if residual else "Plain block (no skip)",
                        {"X": X, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, steps,

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..numbers import ByHandError, as_matrix
-from ..ops import GELU_OP, NONE, RELU, LayerNorm, Scale, Softmax
+from ..ops import GELU_OP, NONE, RELU, LayerNorm, Op, Scale, Softmax
 from ..reference import tensor
 from ..stacked import hstack, identity, ones, part, vstack
 from ..walkthrough import Walkthrough, given_step, multiply_step, op_step
@@ -58,11 +58,14 @@ def _head_part(name: str, M: np.ndarray, h: int, dh: int, nhead: int, transpose:
 
 
 def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
-                      activation: str = "relu", eps: float = 1e-5) -> Walkthrough:
+                      activation: str = "relu", eps: float = 1e-5, softmax: Op | None = None,
+                      norm=LayerNorm) -> Walkthrough:
     """Walk through one encoder layer (eval mode) on X (d × n), with weights as torch stores them.
 
     ``params`` holds Wq, bq, Wk, bk, Wv, bv (the in-projection split in three), Wo, bo, W1, b1,
-    W2, b2 and the LayerNorms' g1, beta1, g2, beta2. Everything is float.
+    W2, b2 and the LayerNorms' g1, beta1, g2, beta2. Everything is float. Two options build the
+    layer the wrong way, for ``byhand.misconceptions``: ``softmax``, the op of every head's softmax
+    step, and ``norm``, the LayerNorm op's class (called with γ, β and ε).
 
     >>> p = random_transformer_params(0, d=4, f=6)
     >>> transformer_layer(np.eye(4)[:, :3], p, nhead=2).output.shape
@@ -86,7 +89,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     if norm_first:
         steps.append(op_step("LayerNorm before attention",
                              "norm_first: each position's features are normalised before attention.",
-                             "X̂", X, "X", LayerNorm(p["g1"], p["beta1"], eps)))
+                             "X̂", X, "X", norm(p["g1"], p["beta1"], eps)))
         src = "X̂"
     Xin = part(src, steps[-1].result, "input" if src == "X" else "computed")
     qkv = {}
@@ -112,7 +115,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         steps.append(op_step(
             tag + "softmax", "Softmax down each column turns the scores for one query into "
             "weights that are positive and sum to 1.", "A" + sub, steps[-1].result,
-            "S" + sub, Softmax()))
+            "S" + sub, softmax or Softmax()))
         A = part("A" + sub, steps[-1].result, "attention")
         steps.append(multiply_step(
             tag + "weighted values",
@@ -127,7 +130,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         hstack(part("Wo", p["Wo"], "weight"), part("bo", p["bo"], "bias")),
         vstack(*heads, one), "Wo·Z + bo"))
     Xp, Att = part("X", X, "input"), part("Att", steps[-1].result)
-    ln1 = NONE if norm_first else LayerNorm(p["g1"], p["beta1"], eps)
+    ln1 = NONE if norm_first else norm(p["g1"], p["beta1"], eps)
     steps.append(multiply_step(
         "Residual add" + ("" if norm_first else " and LayerNorm"),
         f"[X | Att]·[I; I] = X + Att: the skip connection around attention, with two {n}×{n} "
@@ -140,7 +143,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     if norm_first:
         steps.append(op_step("LayerNorm before the feed-forward layers",
                              "norm_first: each position's features are normalised again.",
-                             "Ŷ", Y.values, "Y", LayerNorm(p["g2"], p["beta2"], eps)))
+                             "Ŷ", Y.values, "Y", norm(p["g2"], p["beta2"], eps)))
         ff_in = part("Ŷ", steps[-1].result)
     steps.append(multiply_step(
         "Feed-forward first layer",
@@ -148,7 +151,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
         "features (across rows), each position on its own.", "H",
         hstack(part("W1", p["W1"], "weight"), part("b1", p["b1"], "bias")),
         vstack(ff_in, one), f"W1·{ff_in.name} + b1", act))
-    ln2 = NONE if norm_first else LayerNorm(p["g2"], p["beta2"], eps)
+    ln2 = NONE if norm_first else norm(p["g2"], p["beta2"], eps)
     steps.append(multiply_step(
         "Second layer plus identity" + ("" if norm_first else " and LayerNorm"),
         "[I | W2 | b2]·[Y; H; 1] = Y + W2·H + b2: the identity carries Y around the "
