@@ -1,8 +1,11 @@
 """Practice by hand: fill in the blank cells of a seeded exercise, check them, get hints, download sheets.
 
-The exercise's code (block/seed/sizes/range/blank mode) is in the link (``?ex=residual/42``),
-so an exercise can be shared and reopened; a link that cannot be read gives a message and the
-default exercise. Typed answers live in keyed data editors, one per blank matrix.
+The exercise's code (block/seed/sizes/range/blank mode) is in the link (``?ex=residual/42``) and
+on every printed sheet, so an exercise can be shared, reopened, or typed in from paper; a code
+that cannot be read gives a message and the default exercise. Typed answers live in keyed data
+editors, one per blank matrix. Each step has its own Check (the learner's numbers carried
+forward) and graded hints, asked for one level at a time and counted in the score
+(``{NS}.{code}.hints``: cell key → the highest level shown).
 """
 
 import secrets
@@ -12,7 +15,7 @@ import streamlit as st
 
 from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError, fmt
-from byhand.practice import ExerciseSpec, check_answers, hint
+from byhand.practice import ExerciseSpec, carried, check_answers, check_step, hint, hint_levels
 from byhand.render import palette, vega
 from byhand.ui.editors import md_escape
 
@@ -20,7 +23,7 @@ NS = "practice"
 DEFAULT = ExerciseSpec("residual", 1)
 MAX_LINK_LEN = 200
 MODES = {"all": "Every cell", "last": "Last step", "share": "Random share"}  # short: they fit 1280 px
-MARK = {"correct": "✓", "wrong": "✗", "invalid": "?", "empty": "·"}
+MARK = {"correct": "✓", "wrong": "✗", "consistent": "≈", "invalid": "?", "empty": "·"}
 ss = st.session_state
 
 
@@ -68,6 +71,20 @@ def from_link() -> None:
     open_exercise(spec)
 
 
+def open_typed_code() -> None:
+    """The "Open" button: the exercise whose code the learner typed from a printed sheet."""
+    text = str(ss.get(f"{NS}.typed_code") or "").strip()[:MAX_LINK_LEN + 1]
+    try:
+        if len(text) > MAX_LINK_LEN:
+            raise ByHandError(f"it is longer than {MAX_LINK_LEN} characters.")
+        spec = ExerciseSpec.parse(text)
+    except ByHandError as e:
+        ss[f"{NS}.error"] = f"The code {text[:40]!r} cannot be read: {e}"
+        return
+    ss.pop(f"{NS}.error", None)
+    open_exercise(spec)
+
+
 def new_exercise() -> None:
     """The "New exercise" button: the chosen block and difficulty with a fresh seed."""
     ss.pop(f"{NS}.error", None)
@@ -104,8 +121,12 @@ def difficulty_controls() -> None:
     cols[-2].number_input("Largest value", min_value=1, step=1, key=f"{NS}.high",
                           help="Random values lie within ± this (1 to 9)")
     cols[-1].checkbox("Negative values", key=f"{NS}.negatives")
-    st.button("New exercise", key=f"{NS}.new", on_click=new_exercise, type="primary",
-              icon=":material/casino:")
+    c_new, c_code, c_open = st.columns([2, 3, 1], vertical_alignment="bottom")
+    c_new.button("New exercise", key=f"{NS}.new", on_click=new_exercise, type="primary",
+                 icon=":material/casino:")
+    c_code.text_input("Exercise code from a printed sheet", key=f"{NS}.typed_code", placeholder="residual/7",
+                      help="Every worksheet shows its code: type it to check the answers worked on paper.")
+    c_open.button("Open", key=f"{NS}.open", on_click=open_typed_code, icon=":material/input:")
     if f"{NS}.error" in ss:
         st.error(f"{md_escape(ss[f'{NS}.error'])}  \nThe current exercise stays.", icon=":material/error:")
 
@@ -118,24 +139,24 @@ def answer_frame(values, blank_cells: set[tuple[int, int]]) -> pd.DataFrame:
                         index=[str(i + 1) for i in range(m)])
 
 
-def marks_frame(values, cells, score) -> pd.DataFrame:
-    """✓ / ✗ / ? / · per blank cell, empty elsewhere."""
+def marks_frame(values, cells, verdicts: dict) -> pd.DataFrame:
+    """✓ / ✗ / ≈ (consistent with the learner's own earlier numbers) / ? / · per blank cell."""
     m, n = values.shape
     grid = [[""] * n for _ in range(m)]
     for c in cells:
-        grid[c.row][c.col] = MARK[score.verdicts[c.key].status]
+        grid[c.row][c.col] = MARK[verdicts[c.key].status]
     return pd.DataFrame(grid, columns=[str(j + 1) for j in range(n)], index=[str(i + 1) for i in range(m)])
 
 
 def colour(v: str) -> str:
     fill = {"✓": palette.STATUS_FILLS["CORRECT"], "✗": palette.STATUS_FILLS["INCORRECT"],
-            "?": palette.HIGHLIGHT_FILL}.get(v)
+            "≈": palette.HIGHLIGHT_FILL, "?": palette.HIGHLIGHT_FILL}.get(v)
     return f"background-color: {fill}" if fill else ""
 
 
-def step_editors(ex, k: int, code: str, checked: bool) -> dict:
-    """The data editors of one step's blank cells, side by side as in the drawing (with the marks
-    of a check below each); returns cell key → typed text."""
+def step_editors(ex, k: int, code: str) -> dict:
+    """The data editors of one step's blank cells, side by side as in the drawing; returns cell key →
+    typed text."""
     step = ex.walkthrough.steps[k]
     typed = {}
     blocks = [(block, values, name, [c for c in ex.cells_of(k) if c.region == block])
@@ -154,14 +175,56 @@ def step_editors(ex, k: int, code: str, checked: bool) -> dict:
             for c in cells:
                 v = edited.iat[c.row, c.col] if c.row < len(edited) and c.col < edited.shape[1] else None
                 typed[c.key] = None if v is None else str(v)
-            if checked:
-                st.dataframe(marks_frame(values, cells, check_answers(ex, typed)).style.map(colour))
     return typed
 
 
-def results(ex, typed: dict) -> None:
-    score = check_answers(ex, typed)
-    st.metric("Score", f"{score.correct} / {score.total}")
+def _more_hint(key: str, cell_key: tuple, levels: int) -> None:
+    hints = ss[key]
+    hints[cell_key] = min(hints.get(cell_key, 0) + 1, levels)
+
+
+def step_check_panel(ex, k: int, code: str, typed: dict, hints: dict) -> None:
+    """This step's Check (the learner's own earlier numbers carried forward) and its graded hints."""
+    flag = f"{NS}.{code}.checked.{k}"
+    c_check, c_cell, c_hint = st.columns([2, 3, 2], vertical_alignment="bottom")
+    c_check.button("Check this step", key=f"{NS}.check.{k}", icon=":material/check:",
+                   on_click=lambda: ss.__setitem__(flag, True))
+    cells = ex.cells_of(k)
+    check = check_step(ex, typed, k) if ss.get(flag) or ss.get(f"{NS}.checked") else None
+    open_cells = [c for c in cells if check is None or not check.verdicts[c.key].ok] or cells
+    pick = c_cell.selectbox("Hint for", range(len(open_cells)), key=f"{NS}.hint_cell.{k}",
+                            format_func=lambda i: open_cells[i].where)
+    cell = open_cells[min(pick or 0, len(open_cells) - 1)]
+    levels, shown = hint_levels(ex, cell), hints.get(cell.key, 0)
+    c_hint.button(f"Hint {min(shown + 1, levels)} of {levels}", key=f"{NS}.hint.{k}",
+                  icon=":material/lightbulb:", disabled=shown >= levels, on_click=_more_hint,
+                  args=(f"{NS}.{code}.hints", cell.key, levels),
+                  help="Level 1: where to look. Level 2: the terms with their numbers. Level 3: all but "
+                       "the last term added up. Each level counts in the score.")
+    for level in range(1, shown + 1):
+        st.markdown(f":material/lightbulb: **{md_escape(cell.where)}**, hint {level}: "
+                    f"{md_escape(hint(ex, cell, level, answers=typed))}")
+    if check is not None:
+        (st.success if check.ok else st.info)(md_escape(check.summary), icon=":material/fact_check:")
+        for c in cells:
+            v = check.verdicts[c.key]
+            if v.status in ("consistent", "invalid"):
+                st.caption(md_escape(f"{c.where}: {v.message}"))
+        blocks = {c.region for c in cells}
+        step = ex.walkthrough.steps[k]
+        cols = st.columns(max(2, len(blocks)))
+        for col, (region, values) in zip(cols, [(r, v) for r, v in (("product", step.product),
+                                                                    ("result", step.result)) if r in blocks]):
+            marks = marks_frame(values, [c for c in cells if c.region == region], check.verdicts)
+            col.dataframe(marks.style.map(colour))
+
+
+def results(ex, typed: dict, hints: dict) -> None:
+    score = check_answers(ex, typed, hints_used=hints)
+    c_score, c_hints = st.columns(2)
+    c_score.metric("Score", f"{score.correct} / {score.total}")
+    c_hints.metric("Hints used", score.hints_used,
+                   help=f"{score.correct_without_hints} cells right without a hint; a hint level counts one.")
     st.progress(score.correct / max(score.total, 1))
     if score.correct == score.total:
         st.success("Every cell is right. Well done!", icon=":material/celebration:")
@@ -173,14 +236,10 @@ def results(ex, typed: dict) -> None:
     empty = sum(v.status == "empty" for _, v in problems)
     if empty:
         st.info(f"{empty} cell{'s are' if empty > 1 else ' is'} not filled in yet.")
-    wrong = [c for c, v in problems if v.status == "wrong"]
+    wrong = sum(v.status == "wrong" for _, v in problems)
     if wrong:
-        with st.expander(f"Hints for the {len(wrong)} wrong cell{'s' if len(wrong) > 1 else ''}",
-                         expanded=True, icon=":material/lightbulb:"):
-            for c in wrong[:30]:
-                st.markdown(f"- **{md_escape(c.where)}**: {md_escape(hint(ex, c))}")
-            if len(wrong) > 30:
-                st.caption(f"… and {len(wrong) - 30} more.")
+        st.info(f"{wrong} cell{'s are' if wrong > 1 else ' is'} wrong: each step's Check says which, and its "
+                "hints help one level at a time.", icon=":material/lightbulb:")
 
 
 def downloads(ex, code: str) -> None:
@@ -249,20 +308,26 @@ st.markdown(f"**{md_escape(wt.title)}** · exercise `{code}` · {len(ex.cells)} 
             "share the link to share the exercise")
 checked = ss.get(f"{NS}.checked", False)
 hidden = ex.hidden()
+hints: dict = ss.setdefault(f"{NS}.{code}.hints", {})  # cell key → the highest hint level shown
 typed: dict = {}
 for k, step in enumerate(wt.steps):
     st.subheader(f"Step {k + 1}: {step.title}", anchor=False)
     st.markdown(step.caption)
-    if step.note:
-        st.caption(f":material/info: {step.note}")
-    st.altair_chart(vega.step_chart(step, hidden=hidden.get(k)), width="content")
-    typed.update(step_editors(ex, k, code, checked))
+    if ex.note(k):
+        st.caption(f":material/info: {ex.note(k)}")
+    cells = ex.cells_of(k)
+    light = set().union(*(hint(ex, c, hints[c.key]).cells for c in cells if hints.get(c.key)))
+    st.altair_chart(vega.step_chart(step, hidden=hidden.get(k), shown=carried(ex, typed).get(k), light=light),
+                    width="content")
+    typed.update(step_editors(ex, k, code))
+    if cells:
+        step_check_panel(ex, k, code, typed, hints)
 
 st.divider()
-st.button("Check", key=f"{NS}.check", type="primary", icon=":material/task_alt:",
+st.button("Check the whole sheet", key=f"{NS}.check", type="primary", icon=":material/task_alt:",
           on_click=lambda: ss.__setitem__(f"{NS}.checked", True))
 if checked:
-    results(ex, typed)
+    results(ex, typed, hints)
 st.subheader("Downloads", anchor=False)
 downloads(ex, code)
 class_pack_panel(code)

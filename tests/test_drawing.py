@@ -411,3 +411,21 @@ def test_fitted_drawings_of_every_step_fit_the_presentation_box():
             view = fitted_chart(step, box=PRESENT_BOX).to_dict()["hconcat"][0]
             size = (view["width"], view["height"])
             assert size[0] <= PRESENT_BOX[0] and size[1] <= PRESENT_BOX[1], (wt.block, step.title, size)
+
+
+def test_a_practice_drawing_gives_no_blank_away():
+    """With blanks, no box carries a tooltip (a visible ReLU cell's would name its hidden input), a
+    blank shows "?", a reused box shows the learner's own text, and hint boxes light up."""
+    from byhand.practice import make_exercise
+
+    # X = [[1]], W1 = [[2]], b1 = [0], W2 = [[1]], b2 = [[-1]]: H = ReLU(2) = 2, Out = ReLU(1 + 2 - 1) = 2
+    ex = make_exercise(residual_block([[1]], [[2]], [0], [[1]], [[-1]]))
+    step = ex.walkthrough.steps[3]  # [I | W2 | b2]·[X; H; 1]: H is reused from step 2
+    hidden = ex.hidden()[3]
+    chart = step_chart(step, hidden=hidden, shown={("right", 1, 0): "5"}, light={("left", 0, 1)})
+    records = [r for name in ("bh_boxes", "bh_picks") for r in chart.data.get(name, [])]
+    assert all(not r.get("detail") for r in records)
+    text = {(r["region"], r["row"], r["col"]): r["text"] for r in records}
+    assert text[("right", 1, 0)] == "5" and text[("product", 0, 0)] == "?" and text[("result", 0, 0)] == "?"
+    lit = {(r["region"], r["row"], r["col"]) for r in records if r["lit"]}
+    assert lit == {("left", 0, 1)}

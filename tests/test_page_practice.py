@@ -84,8 +84,20 @@ def test_full_round_type_check_hint_download():
     page = texts(at)
     assert f"{zero_cell.where}: 1/0 is a fraction with a zero denominator" in page
     assert "1 cell is not filled in yet" in page
-    assert any("Hints for the 1 wrong cell" in e.label for e in at.expander)
-    assert f"**{wrong_cell.where}**: Row {wrong_cell.row + 1} of" in page  # the hint names the row
+    assert "1 cell is wrong" in page
+    # the wrong cell's step: its own check, then hints one level at a time, counted in the score
+    k = wrong_cell.step
+    at.button(key=f"{NS}.check.{k}").click().run()
+    assert f"{wrong_cell.where}" in [o for o in at.selectbox(key=f"{NS}.hint_cell.{k}").options][0]
+    hint_button = at.button(key=f"{NS}.hint.{k}")
+    assert hint_button.label == "Hint 1 of 3"
+    hint_button.click().run()
+    page = texts(at)
+    assert f"**{wrong_cell.where}**, hint 1: Row {wrong_cell.row + 1} of" in page  # level 1: where to look
+    assert "·" not in page.split(", hint 1:")[1].split("\n")[0]  # no terms yet
+    at.button(key=f"{NS}.hint.{k}").click().run()
+    assert ", hint 2: Row" in texts(at) and at.button(key=f"{NS}.hint.{k}").label == "Hint 3 of 3"
+    assert at.metric[1].value == "2"  # hints used
     # the typed answers are kept: fixing the three cells gives full marks
     type_answers(at, ex, right)
     at.run()
@@ -139,3 +151,49 @@ def test_absurd_variant_counts_give_a_message():
     at.number_input(key=f"{NS}.variants").set_value(3)
     at.run()
     assert "Class pack of 3 (PDF)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_a_code_typed_from_a_printed_sheet_opens_that_exercise():
+    at = app("residual/5")
+    at.text_input(key=f"{NS}.typed_code").input("encoder/12/last").run()
+    at.button(key=f"{NS}.open").click().run()
+    assert not at.exception
+    assert code_of(at) == "encoder/12/last"
+    at.text_input(key=f"{NS}.typed_code").input("encoder/x").run()
+    at.button(key=f"{NS}.open").click().run()
+    assert code_of(at) == "encoder/12/last"  # a bad code keeps the exercise, with a message
+    assert any("cannot be read" in e.value for e in at.error)
+
+
+def test_step_check_carries_the_learners_own_h_forward_and_the_drawing_shows_it():
+    """H typed one too high everywhere; the product of step 4 typed from that H (worked out here with
+    the sheet's given X, W2, b2: X + W2·H' + b2) is "consistent with your H", and step 4's drawing
+    shows the typed H, not "?"."""
+    import numpy as np
+
+    at = app("residual/5")
+    ex = ExerciseSpec.parse("residual/5").exercise()
+    wt = ex.walkthrough
+    X, W2, b2 = (np.array(wt.inputs[n], dtype=object) for n in ("X", "W2", "b2"))
+    H_wrong = np.array(wt.step("H").result, dtype=object) + 1
+    P_learner = X + W2.dot(H_wrong) + b2.reshape(-1, 1)
+    answers = {c.key: fmt(c.answer, minus="-") for c in ex.cells if c.step == 1 and c.region == "product"}
+    answers |= {c.key: fmt(H_wrong[c.row, c.col], minus="-") for c in ex.cells if c.matrix == "H"}
+    answers |= {c.key: fmt(P_learner[c.row, c.col], minus="-") for c in ex.cells
+                if c.step == 3 and c.region == "product"}
+    type_answers(at, ex, answers)
+    at.run()
+    at.button(key=f"{NS}.check.3").click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "consistent with your earlier numbers" in page
+    assert any("consistent with your H" in c.value for c in at.caption)
+    import json
+
+    charts = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert len(charts) == 4
+    boxes = [r for layer in charts[3]["hconcat"][0]["layer"] for r in layer["data"].get("values", [])
+             if r.get("part") == "H"]
+    d = X.shape[0]  # [X; H; 1]: H's rows follow X's
+    assert {(r["row"] - d, r["col"]): r["text"] for r in boxes} == {
+        (i, j): fmt(H_wrong[i, j]) for i in range(H_wrong.shape[0]) for j in range(H_wrong.shape[1])}

@@ -382,7 +382,9 @@ def _link_segments(lay: Layout, step: Step, selected: tuple[int, int] | None) ->
 def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | None = None,
                hidden: set[tuple[str, int, int]] | None = None, width: float | None = None,
                cell_size: float | None = None, tooltips: bool = True,
-               result_below: bool | None = None, row_height: float | None = None) -> ByHandChart:
+               result_below: bool | None = None, row_height: float | None = None,
+               shown: dict[tuple[str, int, int], str] | None = None,
+               light: set[tuple[str, int, int]] | None = None) -> ByHandChart:
     """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
 
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
@@ -393,6 +395,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     ``cell_size`` (px) fixes them. ``result_below``: see ``layout_step`` (a narrower drawing).
     ``row_height`` (px, at least ``MIN_ROW``): rows lower than the cells are wide, for a drawing
     too tall for its screen (the numbers need the width, not the height).
+    Practice: ``shown`` maps hidden boxes to the text they show instead of "?" (the learner's own
+    earlier answer); ``light`` holds more boxes (region, row, col) to light up (a hint's cells).
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
     boxes, region ``"given"``), so ``on_select`` works on every step: see ``selected_cell``.
 
@@ -404,11 +408,15 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     lay = layout_step(step, hidden, result_below)
     boxes = _Boxes(lay, decimals)
     lit = _lit(boxes, step, selected)
-    if tooltips:
+    for k, box in enumerate(zip(boxes.region.tolist(), boxes.row.tolist(), boxes.col.tolist())):
+        if box in (light or ()):
+            lit[k] = True
+    if tooltips and not hidden:  # a practice drawing has none: a tooltip would give a blank away
         boxes.detail = _details(boxes, step, decimals)
     for k in np.flatnonzero(boxes.hidden).tolist():  # a hidden box shows a faint "?" to work out
         if (str(boxes.region[k]), int(boxes.row[k]), int(boxes.col[k])) in (hidden or ()):
-            boxes.text[k] = "?"
+            box = (str(boxes.region[k]), int(boxes.row[k]), int(boxes.col[k]))
+            boxes.text[k] = (shown or {}).get(box, "?")
     created = boxes.isin(created_regions(step))
     given = step.kind == "given"  # its matrix's boxes take the picks
     pick = boxes.isin(("given",) if given else ("product", "result"))
