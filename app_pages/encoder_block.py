@@ -6,7 +6,6 @@ from byhand import example, fmt, random_transformer_params, transformer_layer
 from byhand.blocks import Size, block_type
 from byhand.blocks.transformer import default_transformer_x, random_transformer_x
 from byhand.example import ExampleSpec, as_key, from_key
-from byhand.render import vega
 from byhand.ui import controls, share
 from byhand.ui.editors import (
     example_controls,
@@ -83,8 +82,9 @@ def mixing_view(wt, decimals: int) -> None:
             r_col, c_col = st.columns(2)
             i = r_col.selectbox(f"Row of {step.name}", range(1, m + 1), key=f"encoder.mix.{tag}.row") - 1
             j = c_col.selectbox(f"Column of {step.name}", range(1, n + 1), key=f"encoder.mix.{tag}.col") - 1
-            st.altair_chart(vega.step_chart(step, decimals=decimals, selected=(i, j),
-                                               width=None if wide else 480), width="content")
+            width = controls.drawing_box()[0] // (1 if wide else 2) - 10
+            st.altair_chart(controls.fitted_chart(step, decimals=decimals, selected=(i, j), box=(width, 360)),
+                            width="content")
             data = step.left if step.data_side == "left" else step.right
             if tag == "att":
                 st.markdown(f"{step.name} [{i + 1}, {j + 1}] mixes **row {i + 1} of {data.name}**: feature "

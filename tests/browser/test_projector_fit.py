@@ -128,3 +128,30 @@ def test_present_toggle_hides_the_settings_and_comes_back(page):
     wait_idle(page)
     assert _title(page).startswith("Step 2 of 4")
     no_exception(page)
+
+
+def test_the_encoder_mixing_view_and_the_two_identities_fit_beside_the_sidebar(browser, app_url, warm_app):
+    """On the last step, the two identities side by side and the mixing view's two drawings (every
+    column of H) stay inside the page at 1280 × 800 with the sidebar open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.app_url = app_url
+    try:
+        goto(page, "encoder_block?step=7")
+        page.get_by_text("Mixing view").click()
+        page.get_by_text("Attention combines positions (across columns); the feed-forward").first.wait_for()
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        boxes = page.evaluate("""() => {
+          const main = document.querySelector("[data-testid='stMainBlockContainer']");
+          const right = main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight);
+          return [...document.querySelectorAll("[data-testid='stVegaLiteChart'] canvas, "
+                                               + "[data-testid='stVegaLiteChart'] svg")].map(
+            el => [el.getBoundingClientRect().right, right]);
+        }""")
+        assert len(boxes) == 5  # the step, the two identities, the mixing view's two
+        assert all(r <= content + 1 for r, content in boxes), boxes
+        no_exception(page)
+    finally:
+        context.close()
