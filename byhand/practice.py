@@ -376,11 +376,8 @@ def _from_learner(ex: Exercise, cell: Cell, typed: dict) -> tuple[object, set]:
             X[r, c] = v
     if X.dtype != object:
         X = X.astype(float)
-    rows = range(X.shape[0]) if s.op.whole_column else [i]
-    used = {fed[("product", r, jj)] for r in rows for jj in ([j] if X.shape[1] > j else [])
-            if ("product", r, jj) in fed}
-    if s.copies is not None and not s.op.whole_column:  # diag(z): the result cell reads its own cell
-        used = {fed[("product", i, j)]} if ("product", i, j) in fed else set()
+    rows = range(X.shape[0]) if s.op.whole_column else [i]  # softmax, LayerNorm: the whole column
+    used = {fed[("product", r, j)] for r in rows if ("product", r, j) in fed}
     return s.op.apply(X)[i, j], used
 
 
@@ -451,7 +448,8 @@ def check_step(ex: Exercise, answers: dict, step: int, decimals: int = 3) -> Ste
         v = whole[c.key]
         if v.status == "wrong":
             expected, used = _from_learner(ex, c, typed)
-            off = sorted({m for m, i, j in used if whole[truth[(m, i, j)].key].status == "wrong"})
+            off = sorted({m for m, i, j in used
+                          if (m, i, j) in truth and whole[truth[(m, i, j)].key].status == "wrong"})
             if off and check_answer(answers.get(c.key), expected, decimals).ok:
                 own = ", ".join(off)
                 itself = "; ".join(f"{m} itself has {_plural(wrong_in.get(m, 0), 'wrong cell')}" for m in off)

@@ -12,7 +12,7 @@ from byhand.numbers import ByHandError, fmt
 from byhand.practice import ExerciseSpec
 from byhand.render.layout import layout_step
 from byhand.render.pack import class_pack
-from byhand.render.pdf import worksheet_pdf
+from byhand.render.pdf import _sheet_layout, reference_line, worksheet_pdf
 
 NUMBER = re.compile(r"[−-]?\d+(/\d+)?(\.\d+)?")
 SEEDS = (0, 1, 7)
@@ -33,17 +33,89 @@ def filled_boxes(wt) -> int:
     return sum(b.value is not None for s in wt.steps for b in layout_step(s).boxes)
 
 
+def numbers_in(text: str) -> int:
+    """How many numbers a line prints, as ``numbers`` reads them back."""
+    return sum(bool(NUMBER.fullmatch(w)) for w in text.split())
+
+
 @pytest.mark.parametrize("block", list(BLOCKS))
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", SEEDS + (2,))
 def test_practice_sheet_blanks_exactly_the_blank_cells(block, seed):
     ex = ExerciseSpec(block, seed).exercise()
     worked, practice, empty = (read(worksheet_pdf(ex, kind)) for kind in ("worked", "practice", "empty"))
     assert len(worked.pages) == len(practice.pages) == len(empty.pages) >= 1
     hidden = sum(len(v) for v in ex.hidden().values())
     assert hidden >= len(ex.cells) > 0
-    # the same captions and labels, minus one printed number per blank box
-    assert len(numbers(worked)) - len(numbers(practice)) == hidden
-    assert len(numbers(worked)) - len(numbers(empty)) == filled_boxes(ex.walkthrough)
+    steps = ex.walkthrough.steps
+    left_out = sum(numbers_in(s.note) for k, s in enumerate(steps) if not ex.note(k))
+    lines = sum(numbers_in(reference_line(ex, k)) for k in range(len(steps)))
+    # the same captions and labels, minus one printed number per blank or reused box and per number
+    # of a note left out, plus the numbers of the "copy your H from step 2" lines
+    assert len(numbers(worked)) - len(numbers(practice)) == hidden + left_out - lines
+    quoted = sum(numbers_in(s.note) for s in steps if s.quotes)
+    assert len(numbers(worked)) - len(numbers(empty)) == filled_boxes(ex.walkthrough) + quoted
+
+
+@pytest.mark.parametrize("block", list(BLOCKS))
+def test_an_arrange_step_asks_nothing_and_a_reused_number_is_a_reference(block):
+    ex = ExerciseSpec(block, 3).exercise()
+    hidden, blanks, refs = ex.hidden(), ex.blanks(), ex.references()
+    for k, s in enumerate(ex.walkthrough.steps):
+        lay = _sheet_layout(s, hidden.get(k))
+        if s.kind == "arrange":
+            assert not [b for b in lay.boxes if b.region == "product"]  # no product grid to fill in
+            assert not [lb for lb in lay.labels if lb.text == "?"]
+            assert k not in blanks
+        empty = {(b.region, b.row, b.col) for b in lay.boxes if b.value is None}
+        assert empty == blanks.get(k, set()) | set(refs.get(k, {}))
+        assert not blanks.get(k, set()) & set(refs.get(k, {}))
+
+
+def test_the_residual_sheet_by_hand():
+    """X = [1, −1], W1 = [2], b1 = 0, W2 = [1], b2 = −1, every cell blank: step 3 (arrange) and step 4
+    show H as "?" (2 boxes each) with the line sending the learner back to step 2, and no product grid."""
+    from byhand.blocks.residual import residual_block
+    from byhand.practice import make_exercise
+
+    ex = make_exercise(residual_block([[1, -1]], [[2]], [0], [[1]], [[-1]]), "all", code="tiny")
+    text = " ".join(p.extract_text() for p in read(worksheet_pdf(ex, "practice")).pages)
+    step3 = text[text.index("Step 3 ·"):text.index("Step 4 ·")]
+    step4 = text[text.index("Step 4 ·"):]
+    for part in (step3, step4):
+        assert part.split().count("?") == 2 + 1  # two boxes, and the line that explains them
+        assert "copy your H from step 2" in part
+    assert "The product is worked out in the next step." in step3
+    assert "X + F(X)" not in step3  # no product grid, so no product name either
+    assert "A box with ? holds a number you worked out in an earlier step" in text
+    assert "type the code tiny" in text
+
+
+def test_the_jacobian_sheet_asks_for_d_and_keeps_its_note_back():
+    """x = (1, 1), W1 = [[−1, 0], [1, −1], [1, 1]], b1 = 0: z = (−1, 0, 2), D = diag(0, 0, 1).
+    The practice sheet prints diag(z) as "? 0 0 / 0 ? 0 / 0 0 ?" and D empty; the note that row 2
+    of z is 0 is on the worked sheet only; the key shades D = 0 0 0 0 0 0 0 0 1."""
+    from byhand.blocks.jacobian import jacobian_walkthrough
+    from byhand.practice import make_exercise
+
+    wt = jacobian_walkthrough([1, 1], [[-1, 0], [1, -1], [1, 1]], [0, 0, 0], [[1, 0, 1], [0, 1, 0]], [0, 0])
+    ex = make_exercise(wt, "all", code="jac")
+
+    def step3(data: bytes) -> str:
+        text = " ".join(p.extract_text() for p in read(data).pages)
+        return text[text.index("Step 3 ·"):text.index("Step 4 ·")]
+
+    practice = step3(worksheet_pdf(ex, "practice"))
+    assert "? 0 0 0 ? 0 0 0 ?" in " ".join(practice.split())
+    assert "ReLU′" in practice and "copy your z from step 2" in practice
+    assert "exactly 0" not in practice
+    worked = step3(worksheet_pdf(ex, "worked"))
+    assert "−1 0 0 0 0 0 0 0 2" in " ".join(worked.split())
+    assert "0 0 0 0 0 0 0 0 1" in " ".join(worked.split())
+    assert "Row 2 of z is exactly 0" in " ".join(worked.split())
+    keyed = read(worksheet_pdf(ex, "practice", answers=True))
+    n = len(read(worksheet_pdf(ex, "practice")).pages)
+    key = " ".join(" ".join(p.extract_text() for p in keyed.pages[n:]).split())
+    assert "Step 3 ·" in key and "0 0 0 0 0 0 0 0 1" in key
 
 
 @pytest.mark.parametrize("block", list(BLOCKS))
@@ -130,6 +202,10 @@ def test_class_pack_pdf_variants_then_keys():
     assert codes == (["residual/10"] * pages[0] + ["residual/11"] * pages[1] + ["residual/12"] * pages[2]
                      + ["residual/10"] * keys[0] + ["residual/11"] * keys[1] + ["residual/12"] * keys[2])
     assert all("Answer key" not in t for t in texts[:sum(pages)])
+    # each variant's first page says which code to type on the Practice page
+    firsts = [0, pages[0], pages[0] + pages[1]]
+    for first, code in zip(firsts, ("residual/10", "residual/11", "residual/12")):
+        assert f"type the code {code} to check your answers" in texts[first].replace("\n", " ")
 
 
 @pytest.mark.parametrize("kwargs, words", [

@@ -4,6 +4,13 @@ Kinds: ``worked`` (every value), ``practice`` (the exercise's blank cells empty)
 (only the layout, every box empty). The answer key, when asked for, starts on a new page.
 Boxes, labels and skip links look as on screen (``byhand.render.palette``); a box to fill in is
 white. The same exercise gives the same bytes: the creation date is fixed.
+
+A number is asked once. An arrange step draws its stacked operands only (its product is the next
+step's). Where a later step reuses a number the learner worked out (H in ``[X; H; 1]``), its box
+shows a faint "?" and a line under the step says where to copy it from ("? — copy your H from
+step 2"): a teacher reads an empty box as "work this out", so a reused number must not look like
+one, and naming the step sends the learner back to their own number rather than a fresh guess.
+A note that quotes a blanked matrix's values is left out of a practice sheet (``Exercise.note``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from ..walkthrough import Walkthrough
 from . import FONT_BOLD, FONT_REGULAR
 from . import palette as pal
 from .layout import Layout, created_regions, layout_step
+
+REFERENCE_MARK = "?"
 
 __all__ = ["worksheet_pdf", "answer_key_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
            "check_options"]
@@ -80,8 +89,9 @@ def _aspect(pdf: FPDF, layouts: list[Layout], decimals: int, size_pt: float) -> 
 
 
 def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: float, y0: float,
-                 ux: float, uy: float, decimals: int, highlight: set) -> None:
-    """Draw skip links, boxes (``highlight`` ones as answers), then part labels."""
+                 ux: float, uy: float, decimals: int, highlight: set, refs: frozenset = frozenset()) -> None:
+    """Draw skip links, boxes (``highlight`` ones as answers, ``refs`` with a faint "?": a number the
+    learner worked out in an earlier step), then part labels."""
     pdf.set_draw_color(*pal.rgb(pal.LINK_COLOUR))
     pdf.set_line_width(pal.scaled(pal.LINK_WIDTH, uy))
     pdf.set_dash_pattern(*(pal.scaled(d, uy) for d in pal.LINK_DASH))
@@ -98,9 +108,10 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: f
     for b in sorted(lay.boxes, key=order):
         bx, by = x0 + b.x * ux, y0 + b.y * uy
         answer = (b.region, b.row, b.col) in highlight
-        text = "" if b.value is None else fmt(b.value, decimals)
-        look = pal.box_look(b.role, hidden=b.value is None, created=b.region in created, lit=answer,
-                            faint=pal.is_faint(b.role, text))
+        ref = b.value is None and (b.region, b.row, b.col) in refs
+        text = REFERENCE_MARK if ref else "" if b.value is None else fmt(b.value, decimals)
+        look = pal.box_look(b.role, hidden=b.value is None and not ref, created=b.region in created,
+                            lit=answer, faint=ref or pal.is_faint(b.role, text))
         if last is None or look != last[0]:
             pdf.set_fill_color(*pal.rgb(look.fill))
             pdf.set_draw_color(*pal.rgb(look.stroke))
@@ -180,10 +191,42 @@ def _text_height(pdf: WorksheetPDF, text: str, size: float, bold: bool = False) 
     return len(_wrap(pdf, text, pdf.usable_width)) * size / PT * 1.45
 
 
+def _sheet_layout(step, hidden: set | None) -> Layout:
+    """A step's layout as the sheet draws it: an arrange step without its product (no box to fill in:
+    the product is worked out in the next step)."""
+    lay = layout_step(step, hidden)
+    if step.kind == "arrange":
+        lay = Layout([b for b in lay.boxes if b.region != "product"],
+                     [lb for lb in lay.labels if lb.kind != "name"], list(lay.links))
+    return lay
+
+
+def reference_line(ex: Exercise, step: int) -> str:
+    """The line under a step whose boxes reuse the learner's earlier numbers:
+    ``? — copy your H from step 2.`` (empty when it reuses none)."""
+    mats: dict[str, int] = {}
+    for c in ex.references().get(step, {}).values():
+        mats.setdefault(c.matrix, c.step)
+    if not mats:
+        return ""
+    parts = [f"your {m} from step {k + 1}" for m, k in sorted(mats.items(), key=lambda t: (t[1], t[0]))]
+    return (f"{REFERENCE_MARK} — a number you worked out earlier: copy {', '.join(parts)}. "
+            "Nothing new to fill in there.")
+
+
 def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dict, decimals: int,
-                steps: list[int], max_unit: float, captions: bool = True) -> None:
-    """Each step in turn: its title, caption and drawing, starting a page when it does not fit."""
-    layouts = {k: layout_step(wt.steps[k], hidden.get(k)) for k in steps}
+                steps: list[int], max_unit: float, captions: bool = True, refs: dict | None = None,
+                notes: dict | None = None, below: dict | None = None,
+                unprinted: frozenset = frozenset()) -> None:
+    """Each step in turn: its title, caption and drawing, starting a page when it does not fit.
+
+    ``refs``: per step, the boxes drawn with a "?" (reused numbers); ``notes``: per step, the note to
+    print (default: the step's own); ``below``: per step, a line printed under the drawing;
+    ``unprinted``: the (step, "note" or "below") texts that take their room but are not printed, so
+    that the worked, practice and empty sheets of one exercise match page by page.
+    """
+    refs, below = refs or {}, below or {}
+    layouts = {k: _sheet_layout(wt.steps[k], hidden.get(k)) for k in steps}
     if not layouts:
         return
     # box sizes from every value, hidden or not: worked, practice and empty sheets match page by page
@@ -196,9 +239,13 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dic
         ux = uy * aspect
         title = f"Step {k + 1} · {step.title}"
         caption = step.caption if captions else ""
-        note = step.note
+        if captions and step.kind == "arrange":
+            caption = f"{caption} (The product is worked out in the next step.)".strip()
+        note = step.note if notes is None else notes.get(k, "")
+        extra = below.get(k, "")
         need = (_text_height(pdf, title, 11, True) + (_text_height(pdf, caption, 8.5) if caption else 0)
-                + (ey1 - ey0) * uy + (_text_height(pdf, note, 8) if note else 0) + 6)
+                + (ey1 - ey0) * uy + (_text_height(pdf, note, 8) if note else 0)
+                + (_text_height(pdf, extra, 8) if extra else 0) + 6)
         if pdf.get_y() + need > pdf.bottom and pdf.get_y() > MARGIN + 30:
             pdf.add_page()
         _text_block(pdf, title, 11, bold=True)
@@ -207,10 +254,13 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dic
         y = pdf.get_y() + 2
         x = MARGIN + (pdf.usable_width - (ex1 - ex0) * ux) / 2 - ex0 * ux
         _draw_layout(pdf, lay, created_regions(step), x, y - ey0 * uy, ux, uy, decimals,
-                     highlight.get(k, set()))
+                     highlight.get(k, set()), frozenset(refs.get(k, ())))
         pdf.set_y(y + (ey1 - ey0) * uy + 1)
-        if note:
-            _text_block(pdf, note, 8, colour=pal.MUTED)
+        for what, text, colour in (("below", extra, pal.TEXT), ("note", note, pal.MUTED)):
+            if text and (k, what) in unprinted:
+                pdf.set_y(pdf.get_y() + _text_height(pdf, text, 8))
+            elif text:
+                _text_block(pdf, text, 8, colour=colour)
         pdf.set_y(pdf.get_y() + 3)
 
 
@@ -219,13 +269,17 @@ def _header(pdf: WorksheetPDF, ex: Exercise, kind: str, decimals: int, heading: 
     pdf.set_y(MARGIN)
     _text_block(pdf, f"{heading} · {wt.title}", 15, bold=True)
     what = {"worked": "Worked example: every value is filled in.",
-            "practice": "Practice: fill in every empty box by hand.",
+            "practice": ("Practice: fill in every empty box by hand. A box with ? holds a number you "
+                         "worked out in an earlier step: copy your own value from there."),
             "empty": "Blank sheet: the layout only; choose your own numbers and work them out.",
             "key": "The answers are the shaded boxes with a bold border."}[kind]
     if kind in ("practice", "empty"):
         what += (" Write fractions as 1/3." if wt.exact
                  else f" Round to {decimals} decimal places.")
     _text_block(pdf, f"Block: {wt.block}    Code: {ex.code or '—'}", 9.5)
+    if heading == "Worksheet" and ex.code:  # every kind: the sheets of one exercise match page by page
+        _text_block(pdf, f"On screen: open Practice and type the code {ex.code} to check your answers.",
+                    8.5, colour=pal.MUTED)
     _text_block(pdf, what, 9.5, colour=pal.MUTED)
     if heading == "Worksheet":
         pdf.set_y(pdf.get_y() + 2)
@@ -242,13 +296,26 @@ def _all_hidden(wt: Walkthrough) -> dict:
 
 
 def add_worksheet(pdf: WorksheetPDF, ex: Exercise, kind: str = "practice", decimals: int = 3) -> None:
-    """Add one worksheet's pages (header, then every step) to ``pdf``."""
+    """Add one worksheet's pages (header, then every step) to ``pdf``.
+
+    A practice sheet leaves the blanks empty, draws each reused blank as a "?" with a line saying
+    where to copy it from, and leaves out the notes that quote a blanked matrix.
+    """
     wt = ex.walkthrough
     pdf.add_page()
     pdf.footer_text = ex.code or wt.title
     _header(pdf, ex, kind, decimals, "Worksheet")
+    steps = list(range(len(wt.steps)))
+    refs = ex.references() if kind == "practice" else {}
+    below = {k: reference_line(ex, k) for k in ex.references()}
+    notes = {k: s.note for k, s in enumerate(wt.steps)}
+    shown = {k: ex.note(k) if kind == "practice" else "" if kind == "empty" and s.quotes else s.note
+             for k, s in enumerate(wt.steps)}
+    unprinted = frozenset({(k, "note") for k in steps if notes[k] and not shown[k]}
+                          | ({(k, "below") for k in below} if kind != "practice" else set()))
     hidden = {} if kind == "worked" else _all_hidden(wt) if kind == "empty" else ex.hidden()
-    _draw_steps(pdf, wt, hidden, {}, decimals, list(range(len(wt.steps))), 9.0)
+    _draw_steps(pdf, wt, hidden, {}, decimals, steps, 9.0, refs={k: set(v) for k, v in refs.items()},
+                notes=notes, below=below, unprinted=unprinted)
 
 
 def key_cells(ex: Exercise, kind: str) -> dict[int, set]:
