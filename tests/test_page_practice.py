@@ -197,3 +197,20 @@ def test_step_check_carries_the_learners_own_h_forward_and_the_drawing_shows_it(
     d = X.shape[0]  # [X; H; 1]: H's rows follow X's
     assert {(r["row"] - d, r["col"]): r["text"] for r in boxes} == {
         (i, j): fmt(H_wrong[i, j]) for i in range(H_wrong.shape[0]) for j in range(H_wrong.shape[1])}
+
+
+@pytest.mark.parametrize("code", ["conv/3", "bottleneck/2", "jacobian/4", "attention/5",
+                                  "encoder/6/share:0.5"])
+def test_every_block_steps_check_and_hint_without_an_error(code):
+    """Each step's Check and first hint on every block type (empty answers: all "not filled in")."""
+    at = app(code)
+    ex = ExerciseSpec.parse(code).exercise()
+    steps = sorted({c.step for c in ex.cells})
+    for k in steps:
+        at.button(key=f"{NS}.check.{k}").click().run()
+        at.button(key=f"{NS}.hint.{k}").click().run()
+        assert not at.exception, (k, [e.value for e in at.exception])
+    page = texts(at)
+    assert f"{len(ex.cells_of(steps[-1]))} not filled in" in page
+    assert at.session_state[f"{NS}.{ex.code}.hints"] and all(
+        v == 1 for v in at.session_state[f"{NS}.{ex.code}.hints"].values())
