@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from byhand.blocks import BLOCKS
+from byhand.misconceptions import MISCONCEPTIONS
 from byhand.numbers import ByHandError, fmt
-from byhand.practice import ExerciseSpec, carried, check_answers, check_step, hint, hint_levels
+from byhand.practice import ExerciseSpec, carried, check_answers, check_step, diagnose, hint, hint_levels
 from byhand.render import palette, vega
 from byhand.ui.editors import md_escape
 
@@ -206,10 +207,17 @@ def step_check_panel(ex, k: int, code: str, typed: dict, hints: dict) -> None:
                     f"{md_escape(hint(ex, cell, level, answers=typed))}")
     if check is not None:
         (st.success if check.ok else st.info)(md_escape(check.summary), icon=":material/fact_check:")
+        named = diagnose(ex, typed)
         for c in cells:
             v = check.verdicts[c.key]
             if v.status in ("consistent", "invalid"):
                 st.caption(md_escape(f"{c.where}: {v.message}"))
+            elif v.status == "wrong" and named.get(c.key):
+                mistakes = [MISCONCEPTIONS[i] for i in named[c.key]]
+                words = "; or ".join(m.name[0].lower() + m.name[1:] for m in mistakes)
+                ideas = " ".join(m.right_idea for m in mistakes)
+                st.warning(md_escape(f"{c.where} matches a common mistake: {words}. {ideas}"),
+                           icon=":material/psychology:")
         blocks = {c.region for c in cells}
         step = ex.walkthrough.steps[k]
         cols = st.columns(max(2, len(blocks)))

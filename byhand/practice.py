@@ -23,13 +23,14 @@ import numpy as np
 
 from .blocks import BLOCKS, block_type, build_example
 from .checks import MAX_VALUE
+from .misconceptions import diagnose  # the named mistakes of wrong answers (imports practice lazily)
 from .numbers import ByHandError, fmt, parse_number
 from .stacked import Part
 from .walkthrough import Step, Walkthrough
 
 __all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "StepCheck", "Hint", "make_exercise",
            "answer_cells", "parse_blank", "check_answer", "check_answers", "check_step", "carried", "hint",
-           "hint_levels", "tolerance", "MAX_SEED"]
+           "hint_levels", "diagnose", "tolerance", "MAX_SEED"]
 
 MAX_SEED = 2**32 - 1
 EXACT_TOL = 1e-6

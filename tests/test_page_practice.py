@@ -214,3 +214,24 @@ def test_every_block_steps_check_and_hint_without_an_error(code):
     assert f"{len(ex.cells_of(steps[-1]))} not filled in" in page
     assert at.session_state[f"{NS}.{ex.code}.hints"] and all(
         v == 1 for v in at.session_state[f"{NS}.{ex.code}.hints"].values())
+
+
+def test_a_wrong_answer_is_named_as_the_mistake_that_explains_it():
+    """Out typed as ReLU(F(X)), the skip left out: that step's check names the mistake. The values
+    are worked out here from the sheet's given matrices: ReLU(W2·H + b2), with H as the sheet has it."""
+    import numpy as np
+
+    at = app("residual/5")
+    ex = ExerciseSpec.parse("residual/5").exercise()
+    wt = ex.walkthrough
+    H, W2, b2 = (np.array(m, dtype=object) for m in (wt.step("H").result, wt.inputs["W2"], wt.inputs["b2"]))
+    no_skip = W2.dot(H) + b2.reshape(-1, 1)
+    answers = {c.key: fmt(c.answer, minus="-") for c in ex.cells if c.step < 3}
+    answers |= {c.key: fmt(no_skip[c.row, c.col], minus="-") for c in ex.cells
+                if c.step == 3 and c.region == "product"}
+    type_answers(at, ex, answers)
+    at.run()
+    at.button(key=f"{NS}.check.3").click().run()
+    assert not at.exception
+    named = [w.value for w in at.warning if "matches a common mistake" in w.value]
+    assert named and all("skip connection is left out" in w for w in named)
