@@ -4,6 +4,7 @@ exactly the example a page shows (its shared link, or the example file the page 
     python -m byhand worksheet residual --seed 42 --variants 30 --format pdf --answers -o pack.pdf
     python -m byhand worksheet --example ex.json --answers -o ex.pdf
     python -m byhand worksheet --link 'http://localhost:8501/residual_block?d=2&n=2&m.X=1,2;3,4' -o ex.xlsx
+    python -m byhand worksheet residual --seed 5 --format xlsx --answers -o sheet.xlsx  # + sheet-key.xlsx
     python -m byhand gif encoder --seed 7 -o encoder.gif
 """
 
@@ -23,6 +24,8 @@ EPILOG = """examples:
   python -m byhand worksheet residual --seed 42 -o residual.pdf
   python -m byhand worksheet encoder --seed 1 --variants 30 --format pdf --answers -o class.pdf
   python -m byhand worksheet residual --seed 5 --format xlsx --blank share:0.5 -o practice.xlsx
+  python -m byhand worksheet residual --seed 5 --format xlsx --answers -o practice.xlsx
+      (writes practice.xlsx for the students and practice-key.xlsx, the answer key, beside it)
   python -m byhand worksheet residual --seed 5 --variants 10 --format zip --answers -o pack.zip
   python -m byhand worksheet residual --seed 3 --size features=4 --low 0 --high 5 -o big.pdf
   python -m byhand gif encoder --seed 7 -o encoder.gif
@@ -32,6 +35,9 @@ EPILOG = """examples:
 
 --example FILE prints the example a page saved (Example (JSON)); --link URL the example of a page's
 shared link (Copy the address). Either replaces the block type, --seed, --size, --low and --high.
+
+A spreadsheet never holds its answers: with --answers, -o x.xlsx writes x.xlsx (the students' file,
+its self-checks compare check codes) and x-key.xlsx (the answer key), also for a class pack.
 
 block types: {blocks}
 """
@@ -97,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--blank", default="all", help="which cells are blank: all, last or share:P (default all)")
     w.add_argument("--kind", choices=("worked", "practice", "empty"), default="practice",
                    help="worked (all values), practice (blanks) or empty (layout only); default practice")
-    w.add_argument("--answers", action="store_true", help="add the answer key(s) at the end")
+    w.add_argument("--answers", action="store_true",
+                   help="add the answer key(s): at the end of a PDF, as answer-keys.pdf/.xlsx in a ZIP; "
+                        "for XLSX as a file of its own, -o x.xlsx → x.xlsx and x-key.xlsx")
     w.add_argument("--paper", choices=("a4", "letter"), default="a4", help="PDF paper size (default a4)")
 
     g = sub.add_parser("gif", help="an animated GIF of a walkthrough, one frame per step",
@@ -175,18 +183,24 @@ def _given_example(args):
     return example_walkthrough(block, rows, options), messages
 
 
-def _run(args) -> tuple[bytes, list[str]]:
-    """The file's bytes and the notes to show (what a link held that its page would not use)."""
+def _with_key(student: bytes, key, answers: bool) -> list[tuple[str, bytes]]:
+    """An XLSX worksheet and, with --answers, its key as a file of its own (``-key`` after the stem)."""
+    return [("", student), ("-key", key())] if answers else [("", student)]
+
+
+def _run(args) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files to write (a suffix for the output's stem, and bytes) and the notes to show (what
+    a link held that its page would not use)."""
     _check_source(args)
     if args.command == "gif":
         from .render.gif import walkthrough_gif
 
         wt, notes = _given_example(args) if args.block is None else (_spec(args).walkthrough(), [])
-        return walkthrough_gif(wt, args.decimals, width=args.width, seconds=args.seconds), notes
+        return [("", walkthrough_gif(wt, args.decimals, width=args.width, seconds=args.seconds))], notes
     from .practice import make_exercise
-    from .render.pack import class_pack, variant_specs
+    from .render.pack import class_pack, class_pack_key_xlsx, variant_specs
     from .render.pdf import check_options, worksheet_pdf
-    from .render.xlsx import worksheet_xlsx
+    from .render.xlsx import answer_key_xlsx, worksheet_xlsx
 
     fmt = args.format or Path(args.output).suffix.lower().lstrip(".")
     if fmt not in ("pdf", "xlsx", "zip"):
@@ -199,15 +213,22 @@ def _run(args) -> tuple[bytes, list[str]]:
         wt, notes = _given_example(args)
         ex = make_exercise(wt, args.blank)
         if fmt == "pdf":
-            return worksheet_pdf(ex, args.kind, args.answers, args.paper, args.decimals), notes
-        return worksheet_xlsx(ex, args.kind, args.answers, args.decimals), notes
+            return [("", worksheet_pdf(ex, args.kind, args.answers, args.paper, args.decimals))], notes
+        return _with_key(worksheet_xlsx(ex, args.kind, decimals=args.decimals),
+                         lambda: answer_key_xlsx(ex, args.kind, args.decimals), args.answers), notes
     spec = _spec(args)
     variant_specs(spec, args.variants)  # checks the count before any work
     if args.variants == 1 and fmt == "pdf":
-        return worksheet_pdf(spec.exercise(), args.kind, args.answers, args.paper, args.decimals), []
+        return [("", worksheet_pdf(spec.exercise(), args.kind, args.answers, args.paper, args.decimals))], []
     if args.variants == 1 and fmt == "xlsx":
-        return worksheet_xlsx(spec.exercise(), args.kind, args.answers, args.decimals), []
-    return class_pack(spec, args.variants, fmt, args.kind, args.answers, args.paper, args.decimals), []
+        ex = spec.exercise()
+        return _with_key(worksheet_xlsx(ex, args.kind, decimals=args.decimals),
+                         lambda: answer_key_xlsx(ex, args.kind, args.decimals), args.answers), []
+    pack = class_pack(spec, args.variants, fmt, args.kind, args.answers, args.paper, args.decimals)
+    if fmt == "xlsx":
+        return _with_key(pack, lambda: class_pack_key_xlsx(spec, args.variants, args.kind, args.decimals),
+                         args.answers), []
+    return [("", pack)], []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,15 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     if not out.parent.exists():
         parser.exit(2, f"{parser.prog}: error: the folder {out.parent} does not exist.\n")
     try:
-        data, notes = _run(args)
+        files, notes = _run(args)
     except ByHandError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     for note in notes:
         print(f"{parser.prog}: note: {note}", file=sys.stderr)
-    try:
-        out.write_bytes(data)
-    except OSError as e:
-        print(f"{parser.prog}: error: cannot write {out}: {e.strerror}", file=sys.stderr)
-        return 1
-    print(f"wrote {out} ({len(data):,} bytes)")
+    for suffix, data in files:
+        path = out.with_name(f"{out.stem}{suffix}{out.suffix}") if suffix else out
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            print(f"{parser.prog}: error: cannot write {path}: {e.strerror}", file=sys.stderr)
+            return 1
+        print(f"wrote {path} ({len(data):,} bytes)")
     return 0

@@ -56,6 +56,20 @@ def test_xlsx_worksheet_with_options(tmp_path):
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:2] == b"PK"
     assert "xl/worksheets/sheet1.xml" in zipfile.ZipFile(out).namelist()
+    assert [p.name for p in tmp_path.iterdir()] == ["sheet.xlsx"]  # no key asked for, none written
+
+
+@pytest.mark.parametrize("variants", ["1", "3"])
+def test_xlsx_with_answers_writes_the_key_as_a_file_of_its_own(tmp_path, variants):
+    out = tmp_path / "sheet.xlsx"
+    r = run("worksheet", "residual", "--seed", "2", "--variants", variants, "--answers", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sheet-key.xlsx", "sheet.xlsx"]
+    assert "sheet-key.xlsx" in r.stdout
+    students = openpyxl.load_workbook(out).sheetnames
+    keys = openpyxl.load_workbook(tmp_path / "sheet-key.xlsx").sheetnames
+    assert not [n for n in students if "key" in n] and keys[-1] == "answers"
+    assert len(keys) == int(variants) + 1
 
 
 def test_zip_pack(tmp_path):
@@ -63,7 +77,7 @@ def test_zip_pack(tmp_path):
     r = run("worksheet", "residual", "--variants", "2", "--format", "zip", "--answers", "-o", str(out))
     assert r.returncode == 0, r.stderr
     names = zipfile.ZipFile(out).namelist()
-    assert "answer-keys.pdf" in names and "worksheet-residual-1.xlsx" in names
+    assert "answer-keys.pdf" in names and "answer-keys.xlsx" in names and "worksheet-residual-1.xlsx" in names
     key = PdfReader(io.BytesIO(zipfile.ZipFile(out).read("answer-keys.pdf")))
     assert len(key.pages) >= 2
 
@@ -148,14 +162,17 @@ def test_pdf_of_a_given_example(tmp_path, source):
 def test_xlsx_of_a_given_example(tmp_path, source):
     out = tmp_path / "ex.xlsx"
     given = example_file(tmp_path) if source == "--example" else LINK
-    r = run("worksheet", source, given, "--format", "xlsx", "-o", str(out))
+    r = run("worksheet", source, given, "--format", "xlsx", "--answers", "-o", str(out))
     assert r.returncode == 0, r.stderr
     ws = openpyxl.load_workbook(out).worksheets[0]
     assert block_at(ws, [[1, -0.5], [2, 3]])  # X
     assert block_at(ws, [[1, 0, 0], [-1, 1, -2]])  # [W1 | b1]
     assert block_at(ws, [[2, -1, 1], [0, 0.5, -3]])  # [W2 | b2]
-    assert block_at(ws, [[4, 0], [0, 0.75]])  # Out, the self-check's answers
-    assert not block_at(ws, [[4, 0], [0, 1]])
+    assert not block_at(ws, [[4, 0], [0, 0.75]])  # Out: its answers are not in the student's file
+    key = openpyxl.load_workbook(tmp_path / "ex-key.xlsx", data_only=True).worksheets[0]
+    assert block_at(key, [[1, -0.5], [-1, 1.5]])  # W1·X + b1, worked out in the key
+    assert block_at(key, [[4, 0], [0, 0.75]])  # Out
+    assert not block_at(key, [[4, 0], [0, 1]])
 
 
 def test_gif_of_a_conv_link_with_stride_and_shortcut(tmp_path):

@@ -1,6 +1,9 @@
 """Class packs: N variants of one worksheet (seeds S, S+1, …) in one PDF, one XLSX or a ZIP.
 
-Every page or sheet carries its variant's code; the answer keys come together at the end.
+Every page or sheet carries its variant's code. In a PDF the answer keys come together at the
+end; a spreadsheet never holds them (a student could read them there): the students' XLSX has a
+worksheet and its check sheet per variant, and the keys are a workbook of their own
+(``class_pack_key_xlsx``; in a ZIP, ``answer-keys.xlsx`` beside ``answer-keys.pdf``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from ..practice import MAX_SEED, ExerciseSpec
 from . import pdf as pdf_mod
 from . import xlsx as xlsx_mod
 
-__all__ = ["class_pack", "variant_specs", "MAX_VARIANTS", "FORMATS"]
+__all__ = ["class_pack", "class_pack_key_xlsx", "variant_specs", "MAX_VARIANTS", "FORMATS"]
 
 MAX_VARIANTS = 200
 FORMATS = ("pdf", "xlsx", "zip")
@@ -45,17 +48,27 @@ def _pdf(exercises, kind: str, answers: bool, paper: str, decimals: int) -> byte
     return bytes(doc.output())
 
 
-def _xlsx(exercises, kind: str, answers: bool, decimals: int) -> bytes:
+def _xlsx(exercises, kind: str, decimals: int) -> bytes:
+    """The students' workbook: each variant's worksheet, then its check sheet; no answers."""
     buf = io.BytesIO()
     wb, formats = xlsx_mod.new_workbook(buf)
     many = len(exercises) > 1
     for n, ex in enumerate(exercises, 1):
         name = xlsx_mod.sheet_name(ex.code, prefix=f"{n} " if many else "")
         xlsx_mod.add_worksheet_sheets(wb, formats, ex, kind, decimals, name)
-    if answers:
-        for n, ex in enumerate(exercises, 1):
-            name = xlsx_mod.sheet_name(ex.code, prefix=f"{n} " if many else "", suffix=" key")
-            xlsx_mod.add_key_sheet(wb, formats, ex, kind, decimals, name)
+    wb.close()
+    return buf.getvalue()
+
+
+def _xlsx_keys(exercises, kind: str, decimals: int) -> bytes:
+    """The teacher's workbook: each variant's answer key, then one list of every answer."""
+    buf = io.BytesIO()
+    wb, formats = xlsx_mod.new_workbook(buf)
+    many = len(exercises) > 1
+    for n, ex in enumerate(exercises, 1):
+        name = xlsx_mod.sheet_name(ex.code, prefix=f"{n} " if many else "", suffix=" key")
+        xlsx_mod.add_key_sheet(wb, formats, ex, kind, decimals, name)
+    xlsx_mod.add_answer_list(wb, formats, exercises, kind, decimals)
     wb.close()
     return buf.getvalue()
 
@@ -70,7 +83,9 @@ def class_pack(spec: ExerciseSpec, variants: int = 30, fmt: str = "pdf", kind: s
                answers: bool = True, paper: str = "a4", decimals: int = 3) -> bytes:
     """``variants`` worksheets as one PDF, one XLSX (a sheet each) or a ZIP of single files.
 
-    The ZIP holds each variant's PDF and XLSX and, with ``answers``, ``answer-keys.pdf``.
+    The ZIP holds each variant's PDF and XLSX and, with ``answers``, ``answer-keys.pdf`` and
+    ``answer-keys.xlsx``. An XLSX pack is the students' workbook only, whatever ``answers`` says:
+    its keys are ``class_pack_key_xlsx(spec, variants, kind, decimals)``, a file of their own.
 
     >>> class_pack(ExerciseSpec("residual", 1), 2, "zip")[:2]
     b'PK'
@@ -82,16 +97,29 @@ def class_pack(spec: ExerciseSpec, variants: int = 30, fmt: str = "pdf", kind: s
     if fmt == "pdf":
         return _pdf(exercises, kind, answers, paper, decimals)
     if fmt == "xlsx":
-        return _xlsx(exercises, kind, answers, decimals)
+        return _xlsx(exercises, kind, decimals)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for ex in exercises:
             stem = "worksheet-" + ex.code.replace("/", "-").replace(":", "")
             _zip_add(z, f"{stem}.pdf", _pdf([ex], kind, False, paper, decimals))
-            _zip_add(z, f"{stem}.xlsx", _xlsx([ex], kind, False, decimals))
+            _zip_add(z, f"{stem}.xlsx", _xlsx([ex], kind, decimals))
         if answers:
             doc = pdf_mod.WorksheetPDF(paper)
             for ex in exercises:
                 pdf_mod.add_key(doc, ex, kind, decimals)
             _zip_add(z, "answer-keys.pdf", bytes(doc.output()))
+            _zip_add(z, "answer-keys.xlsx", _xlsx_keys(exercises, kind, decimals))
     return buf.getvalue()
+
+
+def class_pack_key_xlsx(spec: ExerciseSpec, variants: int = 30, kind: str = "practice",
+                        decimals: int = 3) -> bytes:
+    """The answer keys of an XLSX class pack, as a workbook of their own: each variant's key sheet
+    (the worked sheet, answers shaded) and one sheet listing every answer with its variant's code.
+
+    >>> class_pack_key_xlsx(ExerciseSpec("residual", 1), 2)[:2]
+    b'PK'
+    """
+    pdf_mod.check_options(kind, "a4", decimals)
+    return _xlsx_keys([s.exercise() for s in variant_specs(spec, variants)], kind, decimals)
