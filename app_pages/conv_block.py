@@ -20,15 +20,18 @@ from byhand.blocks.conv import (
     variant_block,
 )
 from byhand.example import as_key, from_key
-from byhand.numbers import ByHandError
+from byhand.formula import collect_walkthrough, read_rows
+from byhand.numbers import ByHandError, is_symbolic, quote
 from byhand.render import vega
 from byhand.ui import controls, share
 from byhand.ui.editors import (
     example_controls,
     matrix_editors,
+    md_escape,
     show_error,
     valid_or_last,
 )
+from byhand.ui.formula import formula_control, formula_on, link_params, read_formula_link
 from byhand.ui.torch_panel import check_table, run_check
 from byhand.ui.walkthrough_page import show_link_messages
 
@@ -42,10 +45,13 @@ STRIDE, CHANNELS = BLOCK.size("stride"), BLOCK.size("channels")  # the page's li
 # ---------------------------------------------------------------- the example as editable matrices
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple):
-    """The walkthrough of an example (cached by its text cells and choices)."""
-    kw = conv_inputs(from_key(key), kind, shortcut, stride, read_eps(eps))
-    return variant_block(kind).build(**kw)
+def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple, symbols: bool = False):
+    """The walkthrough of an example (cached by its text cells and choices); ``symbols``: cells may hold
+    expressions, shown collected (the formula is on)."""
+    rows = from_key(key)
+    kw = conv_inputs(read_rows(rows) if symbols else rows, kind, shortcut, stride, read_eps(eps))
+    wt = variant_block(kind).build(**kw)
+    return collect_walkthrough(wt) if symbols else wt
 
 
 # ---------------------------------------------------------------- drawings
@@ -60,7 +66,8 @@ def feature_maps(name: str, m: np.ndarray, shape: tuple, key: str, highlight=Non
         hl = {(i, j) for i in range(h) for j in range(w) if highlight is not None and highlight[i, j]}
         with cols[ch % len(cols)]:
             st.altair_chart(vega.matrix_chart(f"{name} · channel {ch + 1}", grid, role=role, highlight=hl,
-                                                 marks=marks, selectable=False, cell_size=34),
+                                                 marks=marks, selectable=False,
+                                                 cell_size=None if is_symbolic(grid) else 34),
                             width="content", key=f"{key}.{ch}")
 
 
@@ -162,7 +169,7 @@ def compare_options(kw: dict, kind: str, key: str) -> None:
     try:
         o = shortcut_options(kw, kind)
     except ByHandError as e:
-        st.info(str(e))
+        st.info(md_escape(e))
         return
     stride = o.a.params["stride"]
     left, right = st.columns(2)
@@ -215,12 +222,14 @@ def read_link(params: dict) -> list[str]:
 
 
 def _read_eps(text, messages: list[str]) -> str:
-    eps = str(text)[:40]
+    eps = str(text).strip()
     try:
+        if len(eps) > 40:  # a longer ε is not a number a page would write
+            raise ByHandError("too long", "eps")
         read_eps(eps)
         return eps
     except ByHandError:
-        messages.append(f"eps = {eps[:20]!r} in the link is not a number ≥ 0; using 0.")
+        messages.append(f"eps = {quote(text)} in the link is not a number ≥ 0; using 0.")
         return "0"
 
 
@@ -270,7 +279,8 @@ else:
     kind, shortcut, stride, channels = settings()
 
 spec = example.conv_spec(kind, shortcut, channels)
-link_messages = share.restore_once(spec)
+link_messages = share.restore_once(spec, read_formula_link(spec, lambda r: build(
+    kind, shortcut, stride, ss.get(f"{NS}.eps_ok", ss[f"{NS}.eps"]), as_key(r), True)))
 if not present:
     show_link_messages(link_messages)
 stage = st.container()
@@ -291,16 +301,17 @@ try:
     ss[f"{NS}.eps_ok"] = eps
 except ByHandError as e:
     eps, eps_error = ss.get(f"{NS}.eps_ok", "0"), e
-rows, error = valid_or_last(spec, edited, lambda r: build(kind, shortcut, stride, eps, as_key(r)))
+symbols = formula_on(spec.ns)
+rows, error = valid_or_last(spec, edited, lambda r: build(kind, shortcut, stride, eps, as_key(r), symbols))
 try:
-    wt = build(kind, shortcut, stride, eps, as_key(rows))
+    wt = build(kind, shortcut, stride, eps, as_key(rows), symbols)
 except ByHandError as e:  # the last valid cells do not fit the chosen stride: the variant's default example
     error = error or e
     rows = spec.make(None, spec.default_sizes())
     wt = build(kind, shortcut, default_stride(shortcut), "0", as_key(rows))
 error = size_error or eps_error or error
 key = repr((kind, shortcut, stride, eps, as_key(rows)))
-url = example.example_params(spec, ss[f"{spec.ns}.sizes"], ss[f"{spec.ns}.seed"], rows)
+url = link_params(spec, rows)
 
 with stage:
     show_error(error)
@@ -311,11 +322,17 @@ with stage:
                                       CHANNELS.url: str(channels), **({"eps": eps} if eps != "0" else {})},
                         render=lambda step, k: render_step(spec.ns, wt, step, k))
     if not present:
+        formula_control(spec, lambda r: build(kind, shortcut, stride, eps, as_key(r), True))
+        if symbols:
+            st.caption("With symbols the im2col steps are wider than the page (a column per pixel): scroll "
+                       "sideways, or pick a cell to read its whole expression.")
         t1, t2, t3, t4, t5 = st.columns(5)
         rf = t1.toggle("Receptive field", key=f"{NS}.rf", help="The input pixels one output pixel sees.")
         shapes = t2.toggle("Shapes at every step", key=f"{NS}.shapes")
-        compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare")
-        check = t4.toggle("Check with PyTorch", key=f"{NS}.torch")
+        compare = t3.toggle("Option A vs B side by side", key=f"{NS}.compare", disabled=symbols,
+                            help="With numbers only: go back to numbers first." if symbols else None)
+        check = t4.toggle("Check with PyTorch", key=f"{NS}.torch", disabled=symbols,
+                          help="PyTorch works with numbers: go back to numbers first." if symbols else None)
         with t5:
             options = {"shortcut": shortcut, "stride": wt.params["stride"], "eps": eps}
             saved = example.example_json(variant_block(kind).name, rows, options)
@@ -324,8 +341,8 @@ with stage:
             receptive_view(wt)
         if shapes:
             st.dataframe(shapes_table(wt), width="stretch")
-        if compare:
+        if compare and not symbols:
             compare_options(conv_inputs(dict(rows), kind, shortcut, wt.params["stride"], read_eps(eps)), kind,
                             f"{NS}.cmp")
-        if check:
+        if check and not symbols:
             torch_view(wt, key)

@@ -6,6 +6,7 @@ from byhand import example, fmt, random_transformer_params, transformer_layer
 from byhand.blocks import Size, block_type
 from byhand.blocks.transformer import default_transformer_x, random_transformer_x
 from byhand.example import ExampleSpec, as_key, from_key
+from byhand.formula import collect_walkthrough, read_rows
 from byhand.ui import controls, share
 from byhand.ui.editors import (
     example_controls,
@@ -13,6 +14,7 @@ from byhand.ui.editors import (
     show_error,
     valid_or_last,
 )
+from byhand.ui.formula import formula_control, formula_on, link_params, read_formula_link
 from byhand.ui.torch_panel import torch_panel
 from byhand.ui.walkthrough_page import build, compare_view, show_link_messages
 
@@ -29,20 +31,68 @@ TORCH = ExampleSpec(
 CAPTIONS = {i.name: i.caption for i in BLOCK.inputs}
 
 
+TORCH_FORMULA = ("Only X becomes symbols: the weights are PyTorch's seeded floats, not part of the "
+                 "example. With symbols the layer is worked out at d_model, positions and dim_feedforward "
+                 "of at most 2.")
+
+
+def build_torch(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str,
+                symbols: bool = False):
+    """TransformerEncoderLayer's walkthrough on X (from ``key``) with weights seeded by ``seed``, cached;
+    ``symbols``: X may hold expressions, and the symbolic cells are shown collected (the formula is on)."""
+    return (_torch_symbols if symbols else _torch_numbers)(key, seed, f, nhead, norm_first, activation)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def build_torch(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str):
-    """TransformerEncoderLayer's walkthrough on X (from ``key``) with weights seeded by ``seed``."""
+def _torch_numbers(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str):
     X = from_key(key)["X"]
     return transformer_layer(X, random_transformer_params(seed, len(X), f), nhead, norm_first, activation)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _torch_symbols(key: tuple, seed: int, f: int, nhead: int, norm_first: bool, activation: str):
+    """Kept as built (cache_resource), not pickled: unpickling the layer's expressions rebuilds each one
+    (20 s for a 2×2×2 layer's, where building them takes 2 s). A walkthrough is never changed in place."""
+    X = read_rows(from_key(key))["X"]
+    wt = transformer_layer(X, random_transformer_params(seed, len(X), f), nhead, norm_first, activation)
+    return collect_walkthrough(wt)
+
+
+def fit_heads() -> list[int]:
+    """The head counts that divide d_model; the chosen one made one of them (at most 2) if it is not."""
+    d = ss[f"{TORCH.ns}.sizes"]["d_model"]
+    divisors = [h for h in range(1, d + 1) if d % h == 0]
+    if ss.get("encoder.torch.heads") not in divisors:
+        ss["encoder.torch.heads"] = max(h for h in divisors if h <= 2)
+    return divisors
+
+
+def torch_args() -> tuple:
+    """``build_torch``'s settings after the key: the seed, dim_feedforward, heads, norm_first, activation."""
+    seed = ss[f"{TORCH.ns}.seed"]
+    return (0 if seed is None else seed, ss[f"{TORCH.ns}.sizes"]["dim_feedforward"],
+            ss["encoder.torch.heads"], ss["encoder.torch.norm_first"], ss["encoder.torch.act"])
+
+
+def check_torch(rows: dict):
+    """The torch variant's walkthrough of an example read with symbols (for "Show the formula")."""
+    return build_torch(as_key(rows), *torch_args(), symbols=True)
+
+
+def check_hand(rows: dict):
+    """The by-hand variant's walkthrough of an example read with symbols (for "Show the formula")."""
+    return build(BLOCK.name, as_key(rows), symbols=True)
+
+
 def read_torch_extra(params: dict, messages: list) -> None:
-    """The torch variant's own link keys: heads, norm_first, activation, decimals."""
+    """The torch variant's own link keys: heads, norm_first, activation, decimals; then formula= (X)."""
     ss = st.session_state
     ss["encoder.torch.heads"] = example.read_int(params, "heads", 1, 8, 2, messages, "heads")
     ss["encoder.torch.norm_first"] = bool(example.read_int(params, "nf", 0, 1, 0, messages, "norm_first"))
     ss["encoder.torch.act"] = example.read_choice(params, "act", ACTIVATIONS, "relu", messages, "activation")
     ss["encoder.torch.dec"] = example.read_int(params, "dec", 0, 8, 3, messages, "decimals")
+    fit_heads()
+    read_formula_link(TORCH, check_torch)(params, messages)  # after the settings its walkthrough needs
 
 
 def two_identities(wt) -> None:
@@ -119,8 +169,8 @@ else:
 link_used = ss.setdefault("encoder.link_variant", ss["encoder.v"])
 ss["encoder.v"] = variant
 spec = HAND if variant == "hand" else TORCH
-messages = share.restore_once(spec, read_torch_extra if variant == "torch" else None,
-                              use_link=variant == link_used)
+read_link = read_torch_extra if variant == "torch" else read_formula_link(HAND, check_hand)  # and formula=
+messages = share.restore_once(spec, read_link, use_link=variant == link_used)
 if not present:
     show_link_messages(ss.get("encoder.link_messages_v", []) + messages)
 
@@ -133,10 +183,7 @@ def settings(spec: ExampleSpec, variant: str):
         if variant == "torch":
             for name, value in zip(TORCH_SETTINGS, (2, "relu", False, 3)):
                 ss.setdefault(f"encoder.torch.{name}", value)  # dropped while another page was shown
-            d = ss[f"{spec.ns}.sizes"]["d_model"]
-            divisors = [h for h in range(1, d + 1) if d % h == 0]
-            if ss.get("encoder.torch.heads") not in divisors:
-                ss["encoder.torch.heads"] = max(h for h in divisors if h <= 2)
+            divisors = fit_heads()
             c1, c2, c3, c4 = st.columns(4)
             c1.selectbox("Heads (nhead)", divisors, key="encoder.torch.heads", help="Must divide d_model.")
             c2.selectbox("Activation", ACTIVATIONS, key="encoder.torch.act")
@@ -161,22 +208,21 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
     else:
         near_editors, size_error, edited = settings(spec, variant)
 
-    seed = ss[f"{spec.ns}.seed"]
+    symbols = formula_on(spec.ns)
     if variant == "hand":
         decimals, args = 3, ()
-        rows, error = valid_or_last(spec, edited, lambda r: build(BLOCK.name, as_key(r)))
+        rows, error = valid_or_last(spec, edited, lambda r: build(BLOCK.name, as_key(r), symbols=symbols))
         key = as_key(rows)
-        wt = build(BLOCK.name, key)
+        wt = build(BLOCK.name, key, symbols=symbols)
     else:
         decimals = ss["encoder.torch.dec"]
-        args = (0 if seed is None else seed, ss[f"{spec.ns}.sizes"]["dim_feedforward"],
-                ss["encoder.torch.heads"], ss["encoder.torch.norm_first"], ss["encoder.torch.act"])
-        rows, error = valid_or_last(spec, edited, lambda r: build_torch(as_key(r), *args))
+        args = torch_args()
+        rows, error = valid_or_last(spec, edited, lambda r: build_torch(as_key(r), *args, symbols=symbols))
         key = as_key(rows)
-        wt = build_torch(key, *args)
+        wt = build_torch(key, *args, symbols=symbols)
         extra = {"heads": str(args[2]), "nf": str(int(args[3])), "act": args[4], "dec": str(decimals)}
     error = size_error or error
-    url = {"v": variant, **example.example_params(spec, ss[f"{spec.ns}.sizes"], seed, rows), **extra}
+    url = {"v": variant, **link_params(spec, rows), **extra}  # the numbers, and formula= while it is shown
 
     with stage:
         show_error(error, near_editors)
@@ -189,6 +235,10 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         share.linked_player(spec.ns, wt, url, decimals=decimals, render=show)
         if controls.presenting():
             return
+        if variant == "hand":
+            formula_control(spec, check_hand)
+        else:
+            formula_control(spec, check_torch, note=TORCH_FORMULA)
         c1, c2, c3, c4 = st.columns(4)
         mixing = c1.toggle("Mixing view", key="encoder.mixing",
                            help="Pick an output cell of attention and of the feed-forward layer: see which "
@@ -196,15 +246,16 @@ def walkthrough(spec: ExampleSpec, variant: str) -> None:
         compare = c2.toggle("Compare skips on / off", key="encoder.compare", disabled=variant != "hand",
                             help="Both outputs side by side, with and without the two skip connections."
                             if variant == "hand" else "Only for the by-hand variant.")
-        check = c3.toggle("Check with PyTorch", key="encoder.torch_check")
+        check = c3.toggle("Check with PyTorch", key="encoder.torch_check", disabled=symbols,
+                          help="PyTorch works with numbers: go back to numbers first." if symbols else None)
         with c4:
             controls.print_menu(wt, spec.ns, decimals, example.example_json(BLOCK.name, rows)
                                 if variant == "hand" else None)
         if mixing:
             mixing_view(wt, decimals)
         if compare and variant == "hand":
-            compare_view(BLOCK, key, wt)
-        if check:
+            compare_view(BLOCK, key, wt, symbols)
+        if check and not symbols:
             torch_panel(wt, repr((key, variant, args)), decimals=max(decimals, 4))
 
 

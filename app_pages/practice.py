@@ -9,16 +9,17 @@ forward) and graded hints, asked for one level at a time and counted in the scor
 """
 
 import secrets
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from byhand.blocks import BLOCKS
-from byhand.misconceptions import MISCONCEPTIONS
-from byhand.numbers import ByHandError, fmt
-from byhand.practice import ExerciseSpec, carried, check_answers, check_step, diagnose, hint, hint_levels
-from byhand.render import palette, vega
+from byhand.numbers import ByHandError, quote
+from byhand.practice import SYMBOL_BLOCKS, SYMBOLS, ExerciseSpec, check_answers, check_step
+from byhand.render import palette
 from byhand.ui.editors import md_escape
+from byhand.ui.exercise import answer_editors, check_and_hints, step_drawing
 
 NS = "practice"
 DEFAULT = ExerciseSpec("residual", 1)
@@ -41,6 +42,7 @@ def show_exercise_controls(spec: ExerciseSpec) -> None:
         ss[f"{NS}.size.{spec.block}.{name}"] = v
     ss[f"{NS}.high"] = min(max(abs(spec.low), abs(spec.high), 1), 9)
     ss[f"{NS}.negatives"] = spec.low < 0
+    ss[f"{NS}.symbols"] = spec.symbols
     mode = spec.blank.split(":")[0]
     ss[f"{NS}.blank"] = mode
     if mode == "share":
@@ -67,7 +69,7 @@ def from_link() -> None:
                 raise ByHandError(f"it is {len(raw)} characters long.")
             spec = ExerciseSpec.parse(raw)
         except ByHandError as e:
-            ss[f"{NS}.link_error"] = (f"The exercise in the link ({raw[:60]!r}) cannot be read: {e} "
+            ss[f"{NS}.link_error"] = (f"The exercise in the link ({quote(raw)}) cannot be read: {e} "
                                       f"Showing the exercise {DEFAULT.code} instead.")
     open_exercise(spec)
 
@@ -80,7 +82,7 @@ def open_typed_code() -> None:
             raise ByHandError(f"it is longer than {MAX_LINK_LEN} characters.")
         spec = ExerciseSpec.parse(text)
     except ByHandError as e:
-        ss[f"{NS}.error"] = f"The code {text[:40]!r} cannot be read: {e}"
+        ss[f"{NS}.error"] = f"The code {quote(text)} cannot be read: {e}"
         return
     ss.pop(f"{NS}.error", None)
     open_exercise(spec)
@@ -95,9 +97,10 @@ def new_exercise() -> None:
     try:
         sizes = {s.name: ss.get(f"{NS}.size.{block}.{s.name}", s.default) for s in BLOCKS[block].sizes}
         if not isinstance(high, int) or not 1 <= high <= 9:
-            raise ByHandError(f"the largest value must be a whole number from 1 to 9, not {high!r}.")
+            raise ByHandError(f"the largest value must be a whole number from 1 to 9, not {quote(high)}.")
         spec = ExerciseSpec(block, secrets.randbelow(1_000_000), sizes, -high if ss[f"{NS}.negatives"] else 0,
-                            high, mode if mode != "share" else f"share:{ss[f'{NS}.share']}")
+                            high, mode if mode != "share" else f"share:{ss[f'{NS}.share']}",
+                            ss.get(f"{NS}.symbols") or "")
     except ByHandError as e:
         ss[f"{NS}.error"] = str(e)
         return
@@ -122,22 +125,22 @@ def difficulty_controls() -> None:
     cols[-2].number_input("Largest value", min_value=1, step=1, key=f"{NS}.high",
                           help="Random values lie within ± this (1 to 9)")
     cols[-1].checkbox("Negative values", key=f"{NS}.negatives")
-    c_new, c_code, c_open = st.columns([2, 3, 1], vertical_alignment="bottom")
+    c_new, c_sym, c_code, c_open = st.columns([2, 2, 3, 1], vertical_alignment="bottom")
     c_new.button("New exercise", key=f"{NS}.new", on_click=new_exercise, type="primary",
                  icon=":material/casino:")
+    symbolic = block in SYMBOL_BLOCKS
+    if not symbolic:
+        ss[f"{NS}.symbols"] = ""
+    c_sym.selectbox("Symbols", list(SYMBOLS), format_func=SYMBOLS.get, key=f"{NS}.symbols",
+                    disabled=not symbolic,
+                    help="Answer with expressions such as 2*x11 + b1: the input, or every matrix, as symbols "
+                    "in its own letter. Keep the sizes small (1 or 2)." if symbolic else
+                    "This block works with numbers only.")
     c_code.text_input("Exercise code from a printed sheet", key=f"{NS}.typed_code", placeholder="residual/7",
                       help="Every worksheet shows its code: type it to check the answers worked on paper.")
     c_open.button("Open", key=f"{NS}.open", on_click=open_typed_code, icon=":material/input:")
     if f"{NS}.error" in ss:
         st.error(f"{md_escape(ss[f'{NS}.error'])}  \nThe current exercise stays.", icon=":material/error:")
-
-
-def answer_frame(values, blank_cells: set[tuple[int, int]]) -> pd.DataFrame:
-    """The matrix as text: given cells printed, blank cells empty."""
-    m, n = values.shape
-    return pd.DataFrame([["" if (i, j) in blank_cells else fmt(values[i, j], 3, minus="-") for j in range(n)]
-                         for i in range(m)], columns=[str(j + 1) for j in range(n)],
-                        index=[str(i + 1) for i in range(m)])
 
 
 def marks_frame(values, cells, verdicts: dict) -> pd.DataFrame:
@@ -155,69 +158,21 @@ def colour(v: str) -> str:
     return f"background-color: {fill}" if fill else ""
 
 
-def step_editors(ex, k: int, code: str) -> dict:
-    """The data editors of one step's blank cells, side by side as in the drawing; returns cell key →
-    typed text."""
-    step = ex.walkthrough.steps[k]
-    typed = {}
-    blocks = [(block, values, name, [c for c in ex.cells_of(k) if c.region == block])
-              for block, values, name in (("product", step.product, step.product_name or step.name),
-                                          ("result", step.result, step.name))]
-    blocks = [b for b in blocks if b[3]]
-    for col, (block, values, name, cells) in zip(st.columns(max(2, len(blocks))), blocks):
-        blank_cells = {(c.row, c.col) for c in cells}
-        frame = answer_frame(values, blank_cells)
-        with col:
-            st.markdown(f"**Your {md_escape(name)}**" + ("" if len(blank_cells) == values.size else
-                                                        " (the filled cells are given)"))
-            edited = st.data_editor(
-                frame, key=f"{NS}.{code}.{k}.{block}", num_rows="fixed",
-                column_config={c: st.column_config.TextColumn(c) for c in frame.columns})
-            for c in cells:
-                v = edited.iat[c.row, c.col] if c.row < len(edited) and c.col < edited.shape[1] else None
-                typed[c.key] = None if v is None else str(v)
-    return typed
-
-
 def _more_hint(key: str, cell_key: tuple, levels: int) -> None:
     hints = ss[key]
     hints[cell_key] = min(hints.get(cell_key, 0) + 1, levels)
 
 
 def step_check_panel(ex, k: int, code: str, typed: dict, hints: dict) -> None:
-    """This step's Check (the learner's own earlier numbers carried forward) and its graded hints."""
+    """This step's Check (the learner's own earlier numbers carried forward), its graded hints, and the
+    marks of the check beside each blank matrix."""
     flag = f"{NS}.{code}.checked.{k}"
-    c_check, c_cell, c_hint = st.columns([2, 3, 2], vertical_alignment="bottom")
-    c_check.button("Check this step", key=f"{NS}.check.{k}", icon=":material/check:",
-                   on_click=lambda: ss.__setitem__(flag, True))
-    cells = ex.cells_of(k)
     check = check_step(ex, typed, k) if ss.get(flag) or ss.get(f"{NS}.checked") else None
-    open_cells = [c for c in cells if check is None or not check.verdicts[c.key].ok] or cells
-    pick = c_cell.selectbox("Hint for", range(len(open_cells)), key=f"{NS}.hint_cell.{k}",
-                            format_func=lambda i: open_cells[i].where)
-    cell = open_cells[min(pick or 0, len(open_cells) - 1)]
-    levels, shown = hint_levels(ex, cell), hints.get(cell.key, 0)
-    c_hint.button(f"Hint {min(shown + 1, levels)} of {levels}", key=f"{NS}.hint.{k}",
-                  icon=":material/lightbulb:", disabled=shown >= levels, on_click=_more_hint,
-                  args=(f"{NS}.{code}.hints", cell.key, levels),
-                  help="Level 1: where to look. Level 2: the terms with their numbers. Level 3: all but "
-                       "the last term added up. Each level counts in the score.")
-    for level in range(1, shown + 1):
-        st.markdown(f":material/lightbulb: **{md_escape(cell.where)}**, hint {level}: "
-                    f"{md_escape(hint(ex, cell, level, answers=typed))}")
+    check_and_hints(ex, k, NS, flag, check, typed, hints, partial(_more_hint, f"{NS}.{code}.hints"),
+                    "Level 1: where to look. Level 2: the terms with their numbers. Level 3: all but the "
+                    "last term added up. Each level counts in the score.")
     if check is not None:
-        (st.success if check.ok else st.info)(md_escape(check.summary), icon=":material/fact_check:")
-        named = diagnose(ex, typed)
-        for c in cells:
-            v = check.verdicts[c.key]
-            if v.status in ("consistent", "invalid"):
-                st.caption(md_escape(f"{c.where}: {v.message}"))
-            elif v.status == "wrong" and named.get(c.key):
-                mistakes = [MISCONCEPTIONS[i] for i in named[c.key]]
-                words = "; or ".join(m.name[0].lower() + m.name[1:] for m in mistakes)
-                ideas = " ".join(m.right_idea for m in mistakes)
-                st.warning(md_escape(f"{c.where} matches a common mistake: {words}. {ideas}"),
-                           icon=":material/psychology:")
+        cells = ex.cells_of(k)
         blocks = {c.region for c in cells}
         step = ex.walkthrough.steps[k]
         cols = st.columns(max(2, len(blocks)))
@@ -253,37 +208,44 @@ def results(ex, typed: dict, hints: dict) -> None:
 def downloads(ex, code: str) -> None:
     from byhand.render.gif import walkthrough_gif
     from byhand.render.pdf import answer_key_pdf, worksheet_pdf
-    from byhand.render.xlsx import worksheet_xlsx
+    from byhand.render.xlsx import answer_key_xlsx, worksheet_xlsx
 
     stem = "byhand-" + code.replace("/", "-").replace(":", "")
-    c1, c2, c3, c4 = st.columns(4)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    c1, c2, c3 = st.columns(3)
     c1.download_button("Worksheet (PDF)", data=lambda: worksheet_pdf(ex, "practice"), file_name=f"{stem}.pdf",
                        mime="application/pdf", key=f"{NS}.dl.pdf", on_click="ignore",
                        icon=":material/picture_as_pdf:")
     c2.download_button("Spreadsheet (XLSX)", data=lambda: worksheet_xlsx(ex, "practice"),
-                       file_name=f"{stem}.xlsx", key=f"{NS}.dl.xlsx", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/table:", help="Live formulas and a self-check cell for each blank")
-    c3.download_button("Answer key (PDF)", data=lambda: answer_key_pdf(ex, "practice"),
-                       file_name=f"{stem}-key.pdf", mime="application/pdf", key=f"{NS}.dl.key",
-                       on_click="ignore", icon=":material/key:")
-    c4.download_button("GIF for slides", data=lambda: walkthrough_gif(ex.walkthrough),
+                       file_name=f"{stem}.xlsx", key=f"{NS}.dl.xlsx", on_click="ignore", mime=xlsx,
+                       icon=":material/table:",
+                       help="For the student: live formulas and a self-check cell for each blank; no answers")
+    c3.download_button("GIF for slides", data=lambda: walkthrough_gif(ex.walkthrough),
                        file_name=f"{stem}.gif", mime="image/gif", key=f"{NS}.dl.gif", on_click="ignore",
                        icon=":material/animated_images:")
+    c1.download_button("Answer key (PDF)", data=lambda: answer_key_pdf(ex, "practice"),
+                       file_name=f"{stem}-key.pdf", mime="application/pdf", key=f"{NS}.dl.key",
+                       on_click="ignore", icon=":material/key:")
+    c2.download_button("Answer key (XLSX)", data=lambda: answer_key_xlsx(ex, "practice"),
+                       file_name=f"{stem}-key.xlsx", key=f"{NS}.dl.key_xlsx", on_click="ignore", mime=xlsx,
+                       icon=":material/key:", help="For the teacher: the worked sheet and its answers")
 
 
 def class_pack_panel(code: str) -> None:
-    from byhand.render.pack import MAX_VARIANTS, class_pack, variant_specs
+    from byhand.render.pack import MAX_VARIANTS, check_pack_work, class_pack, class_pack_key_xlsx
 
     with st.expander("Class pack: many variants with answer keys", icon=":material/groups:"):
         c1, c2, c3 = st.columns(3)
         n = c1.number_input("Variants", min_value=1, value=30, step=1, key=f"{NS}.variants",
                             help=f"1 to {MAX_VARIANTS}; seeds follow this exercise's seed")
         fmt_ = c2.selectbox("Format", ["pdf", "xlsx", "zip"], key=f"{NS}.pack_format")
-        answers = c3.checkbox("Answer keys at the end", value=True, key=f"{NS}.pack_answers")
+        answers = c3.checkbox("Answer keys" if fmt_ == "xlsx" else "Answer keys at the end", value=True,
+                              key=f"{NS}.pack_answers",
+                              help="A spreadsheet pack's keys are a workbook of their own, never in the "
+                                   "students' file" if fmt_ == "xlsx" else None)
         spec = ExerciseSpec.parse(code)
         try:
-            variant_specs(spec, int(n))
+            check_pack_work(spec, int(n), fmt_)  # the count, and the work of building it at a click
         except ByHandError as e:
             st.error(md_escape(e), icon=":material/error:")
             return
@@ -291,10 +253,17 @@ def class_pack_panel(code: str) -> None:
                            data=lambda: class_pack(spec, int(n), fmt_, answers=answers),
                            file_name=f"byhand-pack-{spec.block}-{spec.seed}.{fmt_}", key=f"{NS}.dl.pack",
                            on_click="ignore", icon=":material/download:")
+        if fmt_ == "xlsx" and answers:
+            st.download_button(f"Answer keys of the {int(n)} (XLSX)",
+                               data=lambda: class_pack_key_xlsx(spec, int(n)),
+                               file_name=f"byhand-pack-{spec.block}-{spec.seed}-keys.xlsx",
+                               key=f"{NS}.dl.pack_keys", on_click="ignore", icon=":material/key:")
 
 
 st.title("Practice by hand")
-st.markdown("Fill in the empty cells, press **Check**, and use the hints. Type fractions as `1/3`.")
+st.markdown("Fill in the empty cells, press **Check**, and use the hints. Type fractions as `1/3`; "
+            "with symbols, expressions such as `2*x11 - x21 + 1`, and `max(0, e)` for a ReLU whose sign "
+            "is not known.")
 from_link()
 if f"{NS}.link_error" in ss:
     st.warning(md_escape(ss.pop(f"{NS}.link_error")), icon=":material/link_off:")
@@ -315,20 +284,12 @@ wt = ex.walkthrough
 st.markdown(f"**{md_escape(wt.title)}** · exercise `{code}` · {len(ex.cells)} cells to fill in · "
             "share the link to share the exercise")
 checked = ss.get(f"{NS}.checked", False)
-hidden = ex.hidden()
 hints: dict = ss.setdefault(f"{NS}.{code}.hints", {})  # cell key → the highest hint level shown
 typed: dict = {}
-for k, step in enumerate(wt.steps):
-    st.subheader(f"Step {k + 1}: {step.title}", anchor=False)
-    st.markdown(step.caption)
-    if ex.note(k):
-        st.caption(f":material/info: {ex.note(k)}")
-    cells = ex.cells_of(k)
-    light = set().union(*(hint(ex, c, hints[c.key]).cells for c in cells if hints.get(c.key)))
-    st.altair_chart(vega.step_chart(step, hidden=hidden.get(k), shown=carried(ex, typed).get(k), light=light),
-                    width="content")
-    typed.update(step_editors(ex, k, code))
-    if cells:
+for k in range(len(wt.steps)):
+    step_drawing(ex, k, typed, hints)
+    typed.update(answer_editors(ex, k, f"{NS}.{code}.{k}"))
+    if ex.cells_of(k):
         step_check_panel(ex, k, code, typed, hints)
 
 st.divider()

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from byhand import ByHandError, default_residual, example
+from byhand import ByHandError, default_residual
 from byhand.blocks import block_type
 from byhand.blocks.jacobian import default_unrolled, unrolled_walkthrough
-from byhand.depth import BRANCHES, INITS, TASKS, gradient_norms, train_stacks
+from byhand.depth import BRANCHES, INITS, TASKS, Training, gradient_norms
 from byhand.example import ExampleSpec, as_key, to_rows
 from byhand.render import palette
 from byhand.superres import residual_image, to_uint8, upsample
@@ -23,6 +23,7 @@ from byhand.ui.editors import (
     show_error,
     valid_or_last,
 )
+from byhand.ui.formula import formula_control, formula_on, link_params, read_formula_link
 from byhand.ui.walkthrough_page import build, show_link_messages
 
 NS = "why"
@@ -43,17 +44,44 @@ def build_unrolled(blocks: int, residual: bool):
     return unrolled_walkthrough(u["x0"], u["blocks"][:blocks], residual=residual)
 
 
-@st.cache_data(max_entries=32, show_spinner="Sending gradients through the stacks…")
-def norms(width, depth, init, branch, draws, gain):
-    """Gradient norms per block (cached per setting)."""
-    return gradient_norms(width=width, depth=depth, init=init, branch=branch, draws=draws, gain=gain)
+@st.cache_resource(show_spinner=False)
+def finished_sweeps() -> dict:
+    """Finished gradient sweeps by their settings, shared by every session; at most ``KEEP_RUNS``."""
+    return {}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def train_one(depth: int, width: int, steps: int, lr: float, optimizer: str, task: str, branch: str):
-    """The plain and the residual net of one depth, trained (cached per setting)."""
-    return train_stacks(depths=(depth,), width=width, steps=steps, lr=lr, optimizer=optimizer, task=task,
-                        branch=branch)
+def norms(width, depth, init, branch, draws, gain, bar=None):
+    """Gradient norms per block (kept per setting): computed with ``bar`` showing the progress, where a
+    click on Stop (or anything else) ends the script run."""
+    done = finished_sweeps()
+    key = (width, depth, init, branch, draws, gain)
+    if key not in done:
+        show = None if bar is None else (lambda f: bar.progress(f, text="Sending gradients through the "
+                                                                     f"stacks… {f:.0%}"))
+        done[key] = gradient_norms(width=width, depth=depth, init=init, branch=branch, draws=draws, gain=gain,
+                                   progress=show)
+        while len(done) > KEEP_RUNS:
+            done.pop(next(iter(done)))
+    return done[key]
+
+
+def stop_sweep() -> None:
+    """The sweep's Stop button: the setting it was computing is not started again by itself."""
+    st.session_state[f"{NS}.g.stopped"] = st.session_state.get(f"{NS}.g.running")
+
+
+@st.cache_resource(show_spinner=False)
+def finished_runs() -> dict:
+    """Finished training runs by their settings, shared by every session (the default one is trained
+    once per server); at most ``KEEP_RUNS``, the oldest dropped first."""
+    return {}
+
+
+KEEP_RUNS = 32
+
+
+def run_key(chosen: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in chosen.items()))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -86,9 +114,16 @@ def power(v: float | None) -> str:
 
 # ------------------------------------------------------------------ the page
 
+def stop_training() -> None:
+    """The Stop button's callback: the run stops where it is (it ran in the script run this click ends)."""
+    st.session_state[f"{NS}.t.stopped"] = True
+
+
 def take_training_settings() -> None:
-    """The Train button's callback: keep the form's settings (a callback survives any rerun)."""
+    """The Train button's callback: keep the form's settings (a callback survives any rerun); a stopped
+    run with the same settings goes on from where it stopped."""
     ss = st.session_state
+    ss[f"{NS}.t.stopped"] = False
     ss[f"{NS}.t.settings"] = {"depths": tuple(ss[f"{NS}.t.depths"]), "width": ss[f"{NS}.t.width"],
                               "steps": ss[f"{NS}.t.steps"], "lr": ss[f"{NS}.t.lr"],
                               "optimizer": ss[f"{NS}.t.opt"], "task": ss[f"{NS}.t.task"],
@@ -110,7 +145,8 @@ tab_hand, tab_unrolled, tab_image, tab_depth, tab_train = st.tabs(
 
 # ------------------------------------------------------------------ 1. the Jacobian by hand
 with tab_hand:
-    link_messages = share.restore_once(SPEC)
+    link_messages = share.restore_once(SPEC, read_formula_link(SPEC, lambda r: build(
+        BLOCK.name, as_key(r), st.session_state.get(f"{NS}.skip", True), True)))
     if present:
         stage, size_error, edited = st.container(), None, st.session_state[f"{NS}.valid"]
         if f"{NS}.sample" in st.session_state:  # not drawn: keep it as chosen
@@ -133,17 +169,20 @@ with tab_hand:
             size_error = example_controls(SPEC)
             edited = matrix_editors(SPEC, captions=CAPTIONS)
     skip = st.session_state.get(f"{NS}.skip", True)
-    rows, error = valid_or_last(SPEC, edited, lambda r: build(BLOCK.name, as_key(r), skip))
+    symbols = formula_on(NS)
+    rows, error = valid_or_last(SPEC, edited, lambda r: build(BLOCK.name, as_key(r), skip, symbols))
     error = size_error or error
     key = as_key(rows)
-    wt = build(BLOCK.name, key, skip)
-    url = example.example_params(SPEC, st.session_state[f"{NS}.sizes"], st.session_state[f"{NS}.seed"], rows)
+    wt = build(BLOCK.name, key, skip, symbols)
+    url = link_params(SPEC, rows)
     with stage:
         show_error(error)
         st.toggle("With the skip connection (I + ∂F/∂x)", value=True, key=f"{NS}.skip",
                   help="Off: the plain block, whose Jacobian is ∂F/∂x alone.")
 
         share.linked_player(NS, wt, url)
+        if not present:
+            formula_control(SPEC, lambda r: build(BLOCK.name, as_key(r), skip, True))
         if wt.params["kinks"]:
             st.info(f"A pre-activation is exactly 0 (row {', '.join(map(str, wt.params['kinks']))} of z): "
                     "ReLU has no slope there; this page, like PyTorch, takes ReLU′(0) = 0.",
@@ -214,13 +253,30 @@ with tab_depth:
     branch = c[2].selectbox("Residual branch scale α", list(BRANCHES), index=1, format_func=BRANCHES.get,
                             key=f"{NS}.g.branch")
     settings = (width, depth, init, branch, draws, gain if init == "gain" else 1.0)
-    g_error = None
-    try:
-        g = norms(*settings)
-        st.session_state[f"{NS}.g.valid"] = settings
-    except ByHandError as e:
-        g_error = e
-        g = norms(*st.session_state.get(f"{NS}.g.valid", (32, 1000, "he", "1/sqrt(depth)", 5, 1.0)))
+    g_error, ss = None, st.session_state
+    last = ss.get(f"{NS}.g.valid", (32, 1000, "he", "1/sqrt(depth)", 5, 1.0))
+    if ss.get(f"{NS}.g.stopped") == settings and settings != last:
+        c_info, c_go = st.columns([5, 1], vertical_alignment="center")
+        c_info.info("Stopped: the chart shows the last setting sent through. Change a setting, or go on.",
+                    icon=":material/stop_circle:")
+        c_go.button("Go on", key=f"{NS}.g.go", icon=":material/play_arrow:",
+                    on_click=lambda: ss.pop(f"{NS}.g.stopped", None))
+        g = norms(*last)
+    else:
+        try:
+            c_bar, c_stop = (c.empty() for c in st.columns([5, 1], vertical_alignment="center"))
+            ss[f"{NS}.g.running"] = settings
+            if settings not in finished_sweeps():
+                c_stop.button("Stop", key=f"{NS}.g.stop", icon=":material/stop:", on_click=stop_sweep)
+            g = norms(*settings, bar=c_bar.progress(0.0, text="Sending gradients through the stacks…"))
+            c_bar.empty()  # placeholders: the bar and the button go once the sweep is done
+            c_stop.empty()
+            ss[f"{NS}.g.valid"] = settings
+        except ByHandError as e:
+            c_bar.empty()
+            c_stop.empty()
+            g_error = e
+            g = norms(*last)
     if g_error is not None:
         st.error(f"{md_escape(g_error)}  \nThe chart shows the last valid setting until this is fixed.",
                  icon=":material/error:")
@@ -285,22 +341,50 @@ with tab_train:
         c[3].form_submit_button("Train", type="primary", icon=":material/model_training:",
                                 on_click=take_training_settings)
     chosen = ss[f"{NS}.t.settings"]
-    t_error = None if chosen["depths"] else ByHandError("Choose at least one depth to train.", "depths")
-    runs = []
-    if t_error is None:
-        bar = st.progress(0.0, text="Training…")
+    t_error, run = None, None
+    key = run_key(chosen)
+    done = finished_runs()
+    if not chosen["depths"]:
+        t_error, job = ByHandError("Choose at least one depth to train.", "depths"), None
+    elif key in done:
+        run = done[key]
+    else:
+        kept = ss.get(f"{NS}.t.job")
+        job = kept[1] if kept is not None and kept[0] == key else None
         try:
-            for i, d in enumerate(sorted(chosen["depths"])):
-                bar.progress(i / len(chosen["depths"]),
-                             text=f"Training the plain and residual nets of depth {d}…")
-                runs.append(train_one(d, chosen["width"], chosen["steps"], chosen["lr"], chosen["optimizer"],
-                                      chosen["task"], chosen["branch"]))
+            if job is None:
+                job = Training(depths=chosen["depths"], width=chosen["width"], steps=chosen["steps"],
+                               lr=chosen["lr"], optimizer=chosen["optimizer"], task=chosen["task"],
+                               branch=chosen["branch"])
+                ss[f"{NS}.t.job"] = (key, job)
         except ByHandError as e:
-            t_error, runs = e, []
-        bar.empty()
+            t_error = e
+        if job is not None and not ss.get(f"{NS}.t.stopped"):
+            # In chunks of about 0.2 s: between them the bar moves, and a click on Stop (or on anything
+            # else) ends this script run at the next bar update; the job, kept in the session, goes on
+            # from there on the next run unless Stop was pressed.
+            c_bar, c_stop = (c.empty() for c in st.columns([5, 1], vertical_alignment="center"))
+            c_stop.button("Stop", key=f"{NS}.t.stop", icon=":material/stop:", on_click=stop_training)
+            bar = c_bar.progress(job.fraction, text=f"Training: {job.where}…")
+            while not job.done:
+                job.advance()
+                bar.progress(job.fraction, text=f"Training: {job.where}…")
+            c_bar.empty()
+            c_stop.empty()
+            run = job.result()
+            done[key] = run
+            while len(done) > KEEP_RUNS:
+                done.pop(next(iter(done)))
+            ss.pop(f"{NS}.t.job", None)
+        elif job is not None:
+            run = job.result()
+            st.info(f"Stopped at {job.where} ({job.fraction:.0%} of the run). "
+                    + ("The depths trained so far are shown. " if run.depths else "")
+                    + "Press Train to go on.", icon=":material/stop_circle:")
     if t_error is not None:
         st.error(f"{md_escape(t_error)}  \nChange the setting and press Train again.",
                  icon=":material/error:")
+    runs = [run] if run is not None and run.depths else []
     if runs:
         every = max(1, chosen["steps"] // 200)
         losses = pd.DataFrame([r for run in runs for r in run.chart_rows(every=every)])

@@ -26,13 +26,14 @@ from .blocks.jacobian import (
                    unrolled_walkthrough,
 )
 from .blocks.residual import default_residual, random_residual, residual_block
-from .blocks.transformer import from_torch, random_transformer_params, transformer_layer
+from .blocks.transformer import random_transformer_params, transformer_layer
 from .depth import GradientNorms, TrainingRun, gradient_norms, toy_data, train_stacks
 from .numbers import MAX_DIM, ByHandError, as_matrix, fmt, parse_number
 from .ops import Op
 from .practice import ExerciseSpec, check_answers, hint, make_exercise
 from .stacked import Part, Stacked, hstack, identity, ones, part, vstack
 from .superres import residual_image
+from .torchwalk import from_torch  # any small traceable model (an encoder layer alone: as before)
 from .walkthrough import Step, Walkthrough, dot_product_text
 
 __all__ = [

@@ -11,12 +11,14 @@ exactly the example a page shows (its shared link, or the example file the page 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from .blocks import BLOCKS
+from .checks import MAX_VALUE as VALUE_RANGE
 from .example import MAX_EXAMPLE_LEN
-from .numbers import ByHandError
+from .numbers import ByHandError, quote
 
 __all__ = ["main", "build_parser"]
 
@@ -51,17 +53,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _seed(text: str) -> int:
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"the seed must be a whole number ≥ 0, not {text!r}")
-    return int(text)
-
-
 def _int(text: str) -> int:
     try:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _whole(what: str, low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``, refused with the range otherwise.
+
+    >>> _whole("--decimals", 0, 6)("3"), _whole("--low", -99, 99)("-5")
+    (3, -5)
+    """
+    def read(text: str) -> int:
+        t = text.strip()
+        if not re.fullmatch(r"[+-]?\d{1,12}", t):
+            raise argparse.ArgumentTypeError(f"{quote(text)} is not a whole number: {what} takes one from "
+                                             f"{low:,} to {high:,}")
+        if not low <= int(t) <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number from {low:,} to {high:,}, "
+                                             f"not {int(t):,}")
+        return int(t)
+    return read
 
 
 def _size(text: str) -> tuple[str, int]:
@@ -71,8 +85,16 @@ def _size(text: str) -> tuple[str, int]:
     return name.strip(), _int(value)
 
 
+MAX_DECIMALS = 6  # as the worksheets allow (``render.pdf.check_options``)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``python -m byhand``."""
+    from .practice import MAX_SEED
+    from .render.gif import MAX_WIDTH as GIF_MAX_WIDTH
+    from .render.gif import MIN_WIDTH as GIF_MIN_WIDTH
+    from .render.pack import MAX_VARIANTS
+
     blocks = ", ".join(f"{k} ({'/'.join(v.names_of_sizes)})" for k, v in BLOCKS.items())
     p = _Parser(prog="python -m byhand", description="ByHand: deep-learning blocks worked out by hand.",
                 epilog=EPILOG.format(blocks=blocks), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -84,12 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(or --example / --link)")
         q.add_argument("--example", metavar="FILE", help="an example file (JSON) saved from a page")
         q.add_argument("--link", metavar="URL", help="a page's shared link: exactly the example it shows")
-        q.add_argument("--seed", type=_seed, help="the example's seed (default 0)")
+        q.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), help="the example's seed (default 0)")
         q.add_argument("--size", type=_size, action="append", default=[], metavar="NAME=N",
                        help="a size other than the default, e.g. features=4 (repeat for more)")
-        q.add_argument("--low", type=_int, help="lowest random value (default -2)")
-        q.add_argument("--high", type=_int, help="highest random value (default 2)")
-        q.add_argument("--decimals", type=_int, default=3, help="decimal places for floats (default 3)")
+        q.add_argument("--low", type=_whole("--low", -VALUE_RANGE, VALUE_RANGE),
+                       help=f"lowest random value, -{VALUE_RANGE} to {VALUE_RANGE} (default -2)")
+        q.add_argument("--high", type=_whole("--high", -VALUE_RANGE, VALUE_RANGE),
+                       help=f"highest random value, -{VALUE_RANGE} to {VALUE_RANGE} (default 2)")
+        q.add_argument("--decimals", type=_whole("--decimals", 0, MAX_DECIMALS), default=3,
+                       help=f"decimal places for floats, 0 to {MAX_DECIMALS} (default 3)")
         q.add_argument("-o", "--output", required=True, help="the file to write")
 
     w = sub.add_parser("worksheet", help="a worksheet or a class pack (PDF, XLSX or ZIP)",
@@ -97,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG.format(blocks=blocks),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     common(w)
-    w.add_argument("--variants", type=_int, default=1, help="how many variants, 1 to 200 (default 1)")
+    w.add_argument("--variants", type=_whole("--variants", 1, MAX_VARIANTS), default=1,
+                   help=f"how many variants, 1 to {MAX_VARIANTS} (default 1)")
     w.add_argument("--format", choices=("pdf", "xlsx", "zip"),
                    help="output format (default: from the file's extension)")
     w.add_argument("--blank", default="all", help="which cells are blank: all, last or share:P (default all)")
@@ -113,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=EPILOG.format(blocks=blocks),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     common(g)
-    g.add_argument("--width", type=_int, default=960, help="width in pixels (default 960)")
+    g.add_argument("--width", type=_whole("--width", GIF_MIN_WIDTH, GIF_MAX_WIDTH), default=960,
+                   help=f"width in pixels, {GIF_MIN_WIDTH} to {GIF_MAX_WIDTH} (default 960)")
     g.add_argument("--seconds", type=float, default=2.5, help="seconds per frame (default 2.5)")
     return p
 

@@ -22,9 +22,10 @@ import numpy as np
 
 from .numbers import ByHandError
 
-__all__ = ["INITS", "BRANCHES", "MAX_DEPTH", "MAX_WIDTH", "MAX_DRAWS", "GradientNorms",
-           "gradient_norms", "stack_log_norms", "branch_scale", "init_std",
-           "TrainingRun", "toy_data", "init_net", "net_forward", "net_backward", "train_stacks"]
+__all__ = ["INITS", "BRANCHES", "MAX_DEPTH", "MAX_WIDTH", "MAX_DRAWS", "MAX_WORK", "MAX_VECTORS",
+           "GradientNorms", "gradient_norms", "stack_log_norms", "branch_scale", "init_std", "TrainingRun",
+           "Training", "train_work", "sweep_work", "MAX_TRAIN_WORK", "toy_data", "init_net", "net_forward",
+           "net_backward", "train_stacks"]
 
 INITS = {"he": "He (variance 2/fan_in)", "xavier": "Xavier (variance 1/fan_in here)",
          "gain": "gain/√fan_in (a chosen scale)"}
@@ -33,9 +34,16 @@ BRANCHES = {"1": "α = 1 (no scaling)", "1/sqrt(depth)": "α = 1/√depth",
 MAX_DEPTH = 10_000
 MAX_WIDTH = 256
 MAX_DRAWS = 50
-MAX_WORK = 64_000_000  # width² · depth · draws: the numbers drawn per weight matrix
+# One sweep is bounded by about 2 s of CPU and 200 MB on the 2-core machine the app was measured on
+# (bench/rows_limits.py records the worst allowed settings): 20 draws × width 32 × depth 3,125 (64 M
+# weights per matrix) took 2.7 s; 50 draws × width 8 × depth 10,000 took 258 MB, as the backward pass
+# keeps about 60 bytes per entry of every block's vectors.
+# A block of one draw costs about width² + 5·width + 42 multiply-adds' time (0.038 µs each): fitted to
+# widths 1 to 256, so a sweep's work is depth · draws · (width² + 5·width + 42) (``sweep_work``).
+MAX_WORK = 52_000_000
+MAX_VECTORS = 2_000_000  # depth · draws · width: the vector entries kept for the backward pass
 _CHUNK = 1_000_000  # weights (per matrix) generated at once
-_KEEP = 13_000_000  # keep all weights (float32) between the passes up to this many per matrix
+_KEEP = 6_000_000  # keep all weights (float32, 48 MB) between the passes up to this many per matrix
 
 
 def _whole(name: str, value, low: int, high: int) -> int:
@@ -122,8 +130,10 @@ def stack_log_norms(x0: np.ndarray, delta: np.ndarray, W1: np.ndarray, W2: np.nd
 
 
 def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarray]], sizes: list[int],
-            alpha, residual) -> tuple[np.ndarray, np.ndarray]:
-    """Forward then backward through chunks of blocks, renormalising every few blocks.
+            alpha, residual, progress: Callable[[float], None] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Forward then backward through chunks of blocks, renormalising every few blocks;
+    ``progress(fraction)`` after each chunk of blocks, each way.
 
     Vectors are kept as columns (forward, ``(..., w, 1)``) and rows (backward, ``(..., 1, w)``)
     so that each block is a handful of batched matmuls with no reshaping.
@@ -160,6 +170,8 @@ def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarr
                 x, lg = _renorm(y)
                 offs[l // _RENORM + 1] = offs[l // _RENORM] + lg
         start += size
+        if progress is not None:
+            progress(0.5 * start / depth)
     group = np.arange(depth) // _RENORM
     log_act = np.empty((depth + 1,) + batch)
     log_act[0] = log0
@@ -187,6 +199,8 @@ def _passes(x0, delta, chunk_weights: Callable[[int], tuple[np.ndarray, np.ndarr
                 g, lg = _renorm(v)
                 offs[t // _RENORM + 1] = offs[t // _RENORM] + lg
         end -= size
+        if progress is not None:
+            progress(1.0 - 0.5 * end / depth)
     log_grad = np.empty((depth + 1,) + batch)
     log_grad[depth] = logd
     log_grad[:depth] = logd + _log_norms(gs) + offs[(depth - 1 - np.arange(depth)) // _RENORM]
@@ -258,12 +272,24 @@ class GradientNorms:
         return rows
 
 
+def sweep_work(width: int, depth: int, draws: int) -> int:
+    """The work of a gradient sweep, in units of one multiply-add's time (see ``MAX_WORK``).
+
+    >>> sweep_work(32, 1000, 5)
+    6130000
+    """
+    return depth * draws * (width * width + 5 * width + 42)
+
+
 def gradient_norms(width: int = 8, depth: int = 100, init: str = "he", branch: str = "1/sqrt(depth)",
-                   draws: int = 5, gain: float = 1.0, seed: int = 0) -> GradientNorms:
+                   draws: int = 5, gain: float = 1.0, seed: int = 0,
+                   progress: Callable[[float], None] | None = None) -> GradientNorms:
     """Gradient norms per block through a plain and a residual stack with the same random weights.
 
     Each draw takes fresh weights (std from ``init``), a random unit input x0 and a random
     unit gradient at the top; the residual stack scales its branch by α (``branch``).
+    ``progress(fraction)`` is called after each chunk of blocks (a page's progress bar, and where a
+    click can stop it).
 
     >>> g = gradient_norms(width=8, depth=10_000, branch='zero', draws=2)
     >>> float(abs(g.residual).max()) < 1e-9  # zero-initialised branch: every Jacobian is I
@@ -275,16 +301,22 @@ def gradient_norms(width: int = 8, depth: int = 100, init: str = "he", branch: s
     seed = _whole("seed", seed, 0, 2**32 - 1)
     std = init_std(init, width, gain)
     alpha = branch_scale(branch, depth)
-    work = width * width * depth * draws
+    work = sweep_work(width, depth, draws)
     if work > MAX_WORK:
-        raise ByHandError(f"width² × depth × draws is {work:,}: at most {MAX_WORK:,} keeps this "
-                          "interactive. Lower the width, the depth or the number of draws.", "width")
+        raise ByHandError(f"width² × depth × draws is {width * width * depth * draws:,}; with each "
+                          f"block's own cost, depth × draws × (width² + 5·width + 42) = {work:,} is too much "
+                          f"work for one sweep (at most {MAX_WORK:,}, about 2 s). Lower the width, the depth "
+                          "or the number of draws.", "width")
+    if depth * draws * width > MAX_VECTORS:
+        raise ByHandError(f"depth × draws × width is {depth * draws * width:,}: at most {MAX_VECTORS:,} fits "
+                          "in memory (every block's vectors are kept for the backward pass). Lower the "
+                          "depth, the number of draws or the width.", "depth")
     per_block = draws * width * width
+    keep_all = width * width * depth * draws <= _KEEP
     chunk = max(1, _CHUNK // per_block)
     sizes = [min(chunk, depth - s) for s in range(0, depth, chunk)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes) + 1)
     cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    keep_all = work <= _KEEP
 
     def chunk_weights(k: int) -> tuple[np.ndarray, np.ndarray]:
         if k in cache:
@@ -303,7 +335,7 @@ def gradient_norms(width: int = 8, depth: int = 100, init: str = "he", branch: s
     delta = rng.standard_normal((draws, width))
     res = np.array([False, True])[:, None]  # batch (stack, draw)
     al = np.array([1.0, alpha])[:, None]
-    act, grad = _passes(x0, delta, chunk_weights, sizes, al, res)
+    act, grad = _passes(x0, delta, chunk_weights, sizes, al, res, progress)
     act = act - act[0]  # ‖x_0‖ = 1
     grad = grad - grad[-1]  # ‖∂L/∂x_depth‖ = 1
     return GradientNorms(width, depth, init, float(gain), branch, alpha, draws, seed,
@@ -316,8 +348,14 @@ def gradient_norms(width: int = 8, depth: int = 100, init: str = "he", branch: s
 TASKS = {"spirals": "two interleaved spirals", "circles": "a disc inside a ring"}
 OPTIMIZERS = ("adam", "sgd")
 MAX_TRAIN_DEPTH = 64
+MAX_TRAIN_WIDTH = 32  # wider, OpenBLAS starts threads for each small multiply: 20 times slower here
 MAX_STEPS = 5_000
-MAX_TRAIN_WORK = 10_000_000_000  # steps · points · width² · 2 · total depth: about 10 s
+# A whole run's work (``train_work``) is bounded by about 2 s of CPU on the 2-core machine the app was
+# measured on (bench/rows_limits.py): a block-step of width 32 on 256 points took 0.12 ms, of width 4
+# 0.04 ms, so a block-step costs about points·width² + 86,000 multiply-adds' time, 3.5e-7 ms each; the
+# deepest, widest run allowed (64 blocks of width 32, 112 steps) takes 1.9 s.
+TRAIN_OVERHEAD = 86_000
+MAX_TRAIN_WORK = 5_000_000_000
 
 
 def toy_data(task: str = "spirals", points: int = 256, noise: float = 0.05, seed: int = 0
@@ -447,6 +485,145 @@ class TrainingRun:
         return rows
 
 
+class Training:
+    """A run of ``train_stacks``, advanced a few steps at a time: a page shows its progress between
+    chunks, can stop it (``result`` then holds the depths finished), and a chunk is short enough that
+    the server answers other sessions in between. Every setting is checked when it is made, and the
+    whole run's work (``train_work``) must fit ``MAX_TRAIN_WORK``.
+
+    >>> job = Training(depths=(1, 2), width=4, steps=10, points=16)
+    >>> job.advance(30); round(job.fraction, 2), job.done
+    (0.5, False)
+    >>> job.advance(10**9); job.done, job.result().depths
+    (True, (1, 2))
+    """
+
+    def __init__(self, depths=(2, 8, 32), width: int = 16, steps: int = 300, lr: float = 0.01,
+                 optimizer: str = "adam", task: str = "spirals", points: int = 256,
+                 branch: str = "1/sqrt(depth)", seed: int = 0):
+        if isinstance(depths, (int, np.integer)):
+            depths = (depths,)
+        try:
+            depths = tuple(sorted({_whole("depth", d, 1, MAX_TRAIN_DEPTH) for d in depths}))
+        except TypeError:
+            raise ByHandError("depths must be a list of whole numbers.", "depths") from None
+        if not 1 <= len(depths) <= 6:
+            raise ByHandError("give from 1 to 6 depths to compare.", "depths")
+        self.width = _whole("width", width, 1, MAX_TRAIN_WIDTH)
+        self.steps = _whole("steps", steps, 1, MAX_STEPS)
+        self.lr = _positive("learning rate", lr, 10.0)
+        if optimizer not in OPTIMIZERS:
+            raise ByHandError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}.",
+                              "optimizer")
+        if branch not in BRANCHES:
+            raise ByHandError(f"branch scale must be one of {', '.join(BRANCHES)}, not {branch!r}.", "branch")
+        self.P, self.y = toy_data(task, points, seed=seed)
+        work = train_work(depths, self.width, self.steps, self.P.shape[1])
+        if work > MAX_TRAIN_WORK:
+            most = MAX_TRAIN_WORK * self.steps // work
+            raise ByHandError(f"steps × 2 × (sum of the depths) × (points × width² + {TRAIN_OVERHEAD:,}) is "
+                              f"{work:,}, too much work for one run (at most {MAX_TRAIN_WORK:,}, about 2 s): "
+                              f"lower the steps (at most {most:,} with these depths and width), the width or "
+                              "the depths.", "steps")
+        self.depths, self.optimizer, self.task, self.branch, self.seed = depths, optimizer, task, branch, seed
+        self.nets = [(kind, d) for d in depths for kind in ("plain", "residual")]  # trained in this order
+        self.curves: dict[str, dict[int, np.ndarray]] = {"plain": {}, "residual": {}}
+        self.accuracy: dict[tuple[str, int], float] = {}
+        self.total = 2 * sum(depths) * self.steps  # block-steps
+        self.finished = 0  # block-steps of the nets done
+        self._net = -1
+        self._next_net()
+
+    @property
+    def done(self) -> bool:
+        return self._net >= len(self.nets)
+
+    @property
+    def fraction(self) -> float:
+        """The share of the run's block-steps done."""
+        d = 0 if self.done else self.nets[self._net][1]
+        return min(1.0, (self.finished + d * (self._t - 1)) / self.total)
+
+    @property
+    def where(self) -> str:
+        """What is being trained, in words."""
+        if self.done:
+            return "done"
+        kind, d = self.nets[self._net]
+        return f"{kind} net, depth {d}: step {self._t - 1} of {self.steps}"
+
+    def _next_net(self) -> None:
+        self._net += 1
+        if self.done:
+            return
+        kind, d = self.nets[self._net]
+        residual = kind == "residual"
+        params = init_net(d, self.width, residual, self.branch, seed=self.seed)
+        names = list(params)
+        flat = np.concatenate([params[k].ravel() for k in names])
+        views, offset = {}, 0
+        for k in names:  # every weight becomes a view into one flat vector
+            views[k] = flat[offset:offset + params[k].size].reshape(params[k].shape)
+            offset += params[k].size
+        self._state = (names, flat, views, np.zeros_like(flat), np.zeros_like(flat), np.empty(self.steps + 1))
+        self._t = 1
+
+    @property
+    def chunk(self) -> int:
+        """Block-steps of about a tenth of the largest run's work (0.2 s): what a page trains between
+        two looks at its progress and its Stop button."""
+        return max(1, MAX_TRAIN_WORK // 10 // (self.P.shape[1] * self.width ** 2 + TRAIN_OVERHEAD))
+
+    def advance(self, block_steps: int | None = None) -> None:
+        """Train on for at least ``block_steps`` single-block steps (``chunk`` by default), or to the end."""
+        budget = self.chunk if block_steps is None else block_steps
+        while not self.done and budget > 0:
+            kind, d = self.nets[self._net]
+            residual = kind == "residual"
+            alpha = 1.0 if self.branch == "zero" else branch_scale(self.branch, d)
+            names, flat, views, m, v, losses = self._state
+            t = self._t
+            logits, cache = net_forward(views, self.P, residual, alpha)
+            loss, dlogits = bce_loss(logits, self.y)
+            losses[t - 1] = loss if math.isfinite(loss) else np.nan
+            if t == self.steps + 1:
+                self.accuracy[(kind, d)] = float(np.mean((logits.ravel() > 0) == (self.y > 0.5)))
+                self.curves[kind][d] = losses
+                self.finished += d * self.steps
+                self._next_net()
+                continue
+            grads = net_backward(views, self.P, cache, dlogits, residual, alpha)
+            g = np.concatenate([grads[k].ravel() for k in names])
+            if self.optimizer == "sgd":
+                flat -= self.lr * g
+            else:
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                flat -= self.lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+            self._t = t + 1
+            budget -= d
+
+    def result(self) -> TrainingRun:
+        """The run of the depths whose plain and residual nets are both trained (all of them once done)."""
+        depths = tuple(d for d in self.depths if d in self.curves["residual"])
+        return TrainingRun(depths, self.width, self.steps, self.task, self.optimizer, self.lr, self.branch,
+                           self.seed, {d: self.curves["plain"][d] for d in depths},
+                           {d: self.curves["residual"][d] for d in depths},
+                           {k: a for k, a in self.accuracy.items() if k[1] in depths})
+
+
+def train_work(depths, width: int, steps: int, points: int = 256) -> int:
+    """The work of a training run, in units of one multiply-add of a ``points × width²`` layer:
+    ``steps × 2 × Σ depths × (points × width² + TRAIN_OVERHEAD)`` (a block-step's fixed cost counted).
+
+    >>> train_work((2, 8, 32), 16, 300)
+    3818707200
+    """
+    return steps * 2 * sum(depths) * (points * width * width + TRAIN_OVERHEAD)
+
+
 def train_stacks(depths=(2, 8, 32), width: int = 16, steps: int = 300, lr: float = 0.01,
                  optimizer: str = "adam", task: str = "spirals", points: int = 256,
                  branch: str = "1/sqrt(depth)", seed: int = 0,
@@ -455,71 +632,17 @@ def train_stacks(depths=(2, 8, 32), width: int = 16, steps: int = 300, lr: float
 
     Same data, same initial weights for the shared layers, same optimizer and learning rate for
     every net; only the skip connection differs. ``progress(fraction, text)`` is called as it goes.
+    (A ``Training`` run, to the end.)
 
     >>> run = train_stacks(depths=(1,), width=4, steps=3, points=16)
     >>> len(run.plain[1]), bool(run.plain[1][0] > 0)
     (4, True)
     """
-    if isinstance(depths, (int, np.integer)):
-        depths = (depths,)
-    try:
-        depths = tuple(sorted({_whole("depth", d, 1, MAX_TRAIN_DEPTH) for d in depths}))
-    except TypeError:
-        raise ByHandError("depths must be a list of whole numbers.", "depths") from None
-    if not 1 <= len(depths) <= 6:
-        raise ByHandError("give from 1 to 6 depths to compare.", "depths")
-    width = _whole("width", width, 1, 64)
-    steps = _whole("steps", steps, 1, MAX_STEPS)
-    lr = _positive("learning rate", lr, 10.0)
-    if optimizer not in OPTIMIZERS:
-        raise ByHandError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {optimizer!r}.",
-                          "optimizer")
-    if branch not in BRANCHES:
-        raise ByHandError(f"branch scale must be one of {', '.join(BRANCHES)}, not {branch!r}.", "branch")
-    P, y = toy_data(task, points, seed=seed)
-    work = steps * points * width * width * 2 * sum(depths)
-    if work > MAX_TRAIN_WORK:
-        raise ByHandError(f"steps × points × width² × depths is too much work ({work:,} > "
-                          f"{MAX_TRAIN_WORK:,}): lower the steps, the width or the depths.", "steps")
-    total = 2 * sum(depths) * steps
-    done = 0
-    curves: dict[str, dict[int, np.ndarray]] = {"plain": {}, "residual": {}}
-    accuracy = {}
-    for d in depths:
-        for kind in ("plain", "residual"):
-            residual = kind == "residual"
-            alpha = 1.0 if branch == "zero" else branch_scale(branch, d)
-            params = init_net(d, width, residual, branch, seed=seed)
-            names = list(params)
-            flat = np.concatenate([params[k].ravel() for k in names])
-            views, offset = {}, 0
-            for k in names:  # every weight becomes a view into one flat vector
-                views[k] = flat[offset:offset + params[k].size].reshape(params[k].shape)
-                offset += params[k].size
-            m, v = np.zeros_like(flat), np.zeros_like(flat)
-            losses = np.empty(steps + 1)
-            for t in range(1, steps + 2):
-                logits, cache = net_forward(views, P, residual, alpha)
-                loss, dlogits = bce_loss(logits, y)
-                losses[t - 1] = loss if math.isfinite(loss) else np.nan
-                if t == steps + 1:
-                    accuracy[(kind, d)] = float(np.mean((logits.ravel() > 0) == (y > 0.5)))
-                    break
-                grads = net_backward(views, P, cache, dlogits, residual, alpha)
-                g = np.concatenate([grads[k].ravel() for k in names])
-                if optimizer == "sgd":
-                    flat -= lr * g
-                else:
-                    m *= 0.9
-                    m += 0.1 * g
-                    v *= 0.999
-                    v += 0.001 * g * g
-                    flat -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
-                if progress is not None and t % 25 == 0:
-                    progress(min(1.0, (done + d * t) / total), f"{kind} net, depth {d}: step {t}")
-            done += d * steps
-            curves[kind][d] = losses
-    if progress is not None:
+    job = Training(depths, width, steps, lr, optimizer, task, points, branch, seed)
+    while not job.done:
+        job.advance(25 * max(job.depths))
+        if progress is not None:
+            progress(job.fraction, job.where)
+    if progress is not None and job.fraction < 1.0:
         progress(1.0, "done")
-    return TrainingRun(depths, width, steps, task, optimizer, lr, branch, seed,
-                       curves["plain"], curves["residual"], accuracy)
+    return job.result()

@@ -18,6 +18,18 @@ A matrix is found in a wrong walkthrough by its step's name (``H``, ``Out``, ``A
 (product or result), never by step index: a wrong walkthrough may have other steps. A feature map
 of a convolution is matched pixel by pixel (channel, row, column), as a stride changes its width.
 A mistake that the exercise's shapes do not allow (``A·X`` for a non-square X) simply does not apply.
+
+A symbolic exercise (inputs such as ``w11``, ``x1``) is diagnosed the same way: its wrong walkthroughs
+are built with the same symbols, and a typed expression (read by ByHand's own grammar, never by Python)
+names a mistake when it is equivalent to that walkthrough's cell, as a check finds a right answer:
+
+>>> from byhand.symbols import symbol
+>>> x, w1, c1, w2, c2 = (symbol(n) for n in ("x", "w1", "c1", "w2", "c2"))
+>>> ex = make_exercise(residual_block([[x]], [[w1]], [[c1]], [[w2]], [[c2]]))
+>>> diagnose(ex, {(1, "product", 0, 0): "x*w1"})   # W1·X + b1 is w1·x + c1
+{(1, 'product', 0, 0): ['forgot_bias']}
+
+A mistake whose wrong op works on numbers only (LayerNorm of a row) does not apply to symbols.
 """
 
 from __future__ import annotations
@@ -49,16 +61,18 @@ __all__ = ["Misconception", "MISCONCEPTIONS", "diagnose", "explain", "wrong_walk
 
 
 class _SoftmaxAcrossRows(Softmax):
-    """Softmax along each row instead of down each column (the wrong axis)."""
+    """Softmax along each row instead of down each column (the wrong axis); exact ``exp`` expressions
+    for symbols, as the right softmax gives."""
 
     label = "softmax (each row)"
 
     def apply(self, m):
-        return super().apply(np.asarray(m, dtype=float).T).T
+        return super().apply(np.asarray(m).T).T
 
 
 class _LayerNormAcrossPositions(LayerNorm):
-    """LayerNorm of each row (one feature over every position) instead of each column."""
+    """LayerNorm of each row (one feature over every position) instead of each column (numbers only:
+    a symbolic cell raises TypeError, and the mistake does not apply)."""
 
     label = "LayerNorm (each row)"
 
@@ -127,10 +141,15 @@ def _residual(wt: Walkthrough) -> bool:
 # Each returns the wrong walkthroughs (variants) of one mistake; an empty list when it cannot apply.
 
 
+def _nonzero(m) -> bool:
+    """Whether a matrix has a cell that is not 0 (a symbol such as ``b1`` is not)."""
+    return any(v != 0 for v in np.asarray(m, dtype=object).flat)
+
+
 def _forgot_bias(*names: str):
     """Every bias zero, and (with more than one) each bias zero on its own."""
     def build(wt: Walkthrough) -> list[Walkthrough]:
-        present = [b for b in names if b in wt.inputs and np.any(np.asarray(wt.inputs[b], dtype=float))]
+        present = [b for b in names if b in wt.inputs and _nonzero(wt.inputs[b])]
         groups = [present] + ([[b] for b in present] if len(present) > 1 else [])
         return [_again(wt, {b: _zero(wt.inputs[b]) for b in g}) for g in groups if g]
     return build
@@ -233,6 +252,10 @@ class Misconception:
             return build(wt)
         except ByHandError:  # a shape that does not allow the mistake
             return []
+        except (TypeError, ValueError):  # a wrong op that works on numbers only, given symbols
+            if wt.symbols:
+                return []
+            raise
 
 
 MISCONCEPTIONS: dict[str, Misconception] = {m.id: m for m in (
@@ -358,8 +381,10 @@ def diagnose(exercise: Exercise, answers: dict, decimals: int = 3) -> dict[tuple
     """For each wrong answered cell (by key), the ids of the mistakes that explain it.
 
     A mistake explains a wrong cell when one of its wrong walkthroughs holds the learner's value at
-    the same matrix cell (within the practice tolerance; exactly where that walkthrough is exact).
-    Cells that are right, empty or not a number, and wrong cells no mistake explains, are left out.
+    the same matrix cell (within the practice tolerance; exactly where that walkthrough is exact). In a
+    symbolic exercise the learner's expression must be equivalent to that cell's, as a check tests it
+    (``byhand.practice.same_expression``). Cells that are right, empty or not a number (nor an
+    expression), and wrong cells no mistake explains, are left out.
     """
     from .practice import check_answer, check_answers  # practice re-exports diagnose: import it late
 
@@ -375,13 +400,38 @@ def diagnose(exercise: Exercise, answers: dict, decimals: int = 3) -> dict[tuple
         step = wt.steps[c.step]
         shape = (step.product if c.region == "product" else step.result).shape
         text = answers.get(c.key)
+        if hasattr(c.answer, "free_symbols"):  # a symbolic cell: the expression read once
+            fits = _expression_test(text, decimals)
+        else:
+            def fits(v, text=text):
+                return check_answer(text, v, decimals).ok
         ids = []
         for mid, lks in lookups:
             for lk in lks:
                 v = lk.value(step.name, c.region, c.row, c.col, shape, maps)
-                if v is not None and check_answer(text, v, decimals).ok:
+                if v is not None and fits(v):
                     ids.append(mid)
                     break
         if ids:
             out[c.key] = ids
     return out
+
+
+def _expression_test(text, decimals: int) -> Callable[[object], bool]:
+    """Whether a wrong walkthrough's cell is the learner's expression ``text``: read once by ByHand's own
+    grammar, then compared as a check compares it (``byhand.practice.same_expression``).
+
+    >>> from byhand.symbols import symbol
+    >>> fits = _expression_test("b1 + x1*w11", 3)
+    >>> w11, x1, b1 = symbol("w11"), symbol("x1"), symbol("b1")
+    >>> fits(w11 * x1 + b1), fits(w11 * x1), fits(0), _expression_test("__import__('os')", 3)(w11)
+    (True, False, False, False)
+    """
+    from .practice import same_expression
+    from .symbols import read_answer
+
+    try:
+        typed = read_answer(str(text).strip())
+    except ValueError:  # a check calls it invalid before it gets here; nothing to name
+        return lambda v: False
+    return lambda v: same_expression(typed, v, decimals)

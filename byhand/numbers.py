@@ -2,6 +2,8 @@
 
 Exact values are Python ``int`` and ``fractions.Fraction`` in numpy object arrays;
 float values are ``float64`` arrays. ``numpy.asarray(m, dtype=float)`` works on both.
+Symbolic values (``w11``, read by ``byhand.symbols``) are sympy expressions in object arrays; sympy is
+imported only when a symbol is read, so numbers never pay for it.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import sys
 from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["ByHandError", "MAX_DIM", "MAX_ABS", "as_matrix", "is_exact", "fmt", "parse_number",
-           "read_matrix_text", "MAX_PASTE"]
+__all__ = ["ByHandError", "MAX_DIM", "MAX_ABS", "as_matrix", "is_exact", "is_symbolic", "fmt",
+           "parse_number", "read_matrix_text", "MAX_PASTE", "quote", "MAX_DIGITS", "MAX_EXPONENT"]
 
 MAX_DIM = 64  # largest number of rows or columns of any input matrix
 MAX_ABS = 1e6  # largest magnitude of any input value
@@ -39,24 +42,52 @@ def _tidy(v):
     return v
 
 
-def parse_number(text: str):
-    """Read ``'3'``, ``'-1/3'``, ``'0.25'``, ``'−2'`` exactly (decimals become fractions).
+MAX_DIGITS = 17  # most significant digits of a typed number, or of its denominator (a float in full)
+MAX_EXPONENT = 12  # exponents of a typed number lie within ±12
+MAX_NUMBER_TEXT = 40  # longest text read as one number
+NUMBER_LIMITS = f"at most {MAX_DIGITS} digits, exponents within ±{MAX_EXPONENT}"
+_NUMBER = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?|([+-]?)(\d+)/(\d+)")
 
-    >>> parse_number('-1/3'), parse_number('0.25'), parse_number(' 4 ')
-    (Fraction(-1, 3), Fraction(1, 4), 4)
+
+def quote(text, limit: int = MAX_NUMBER_TEXT) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters with "…" (a 100 kB cell stays short).
+
+    >>> quote("1/3"), quote("9" * 50)
+    ("'1/3'", "'9999999999999999999999999999999999999999…'")
+    """
+    s = str(text).strip()
+    return repr(s if len(s) <= limit else s[:limit] + "…")
+
+
+def parse_number(text: str):
+    """Read ``'3'``, ``'-1/3'``, ``'0.25'``, ``'−2'``, ``'1e-5'`` exactly (decimals become fractions).
+
+    The size is checked on the text before any number is built (``1e-10000000`` would be a
+    ten-million-digit denominator): at most ``MAX_DIGITS`` digits in each part, exponents within
+    ±``MAX_EXPONENT``.
+
+    >>> parse_number('-1/3'), parse_number('0.25'), parse_number(' 4 '), parse_number('1e-5')
+    (Fraction(-1, 3), Fraction(1, 4), 4, Fraction(1, 100000))
+    >>> parse_number('1e-10000000')
+    Traceback (most recent call last):
+    ...
+    ValueError: too long (at most 17 digits, exponents within ±12)
     """
     s = text.strip().replace("\u2212", "-").replace(" ", "")
     if not s:
         raise ValueError("empty")
-    if s.lower() in {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}:
+    if s.lower().lstrip("+-") in {"nan", "inf", "infinity"}:
         raise ValueError("not finite")
-    if "e" in s.lower():  # scientific notation: check the size before building a huge int
-        try:
-            f = float(s)
-        except ValueError:
-            raise ValueError("not a number") from None
-        if not math.isfinite(f) or abs(f) > MAX_ABS:
-            raise ValueError(f"too large (values must lie within ±{MAX_ABS:,.0f})")
+    m = _NUMBER.fullmatch(s) if len(s) <= MAX_NUMBER_TEXT else None
+    if m is None or not (m[2] or m[3] or m[6]):
+        raise ValueError(f"too long ({NUMBER_LIMITS})" if len(s) > MAX_NUMBER_TEXT else "not a number")
+    whole, decimals, exponent, num, den = m[2], m[3] or "", m[4], m[6], m[7]
+    power = int(exponent) if exponent else 0
+    if len((whole or num or "").lstrip("0")) > MAX_DIGITS or power > MAX_EXPONENT:
+        raise ValueError(f"too large ({NUMBER_LIMITS})")
+    digits = ((whole or "") + decimals).lstrip("0")  # 0.000123 has 3 digits: the text bounds its zeros
+    if len(digits) > MAX_DIGITS or len((den or "").lstrip("0")) > MAX_DIGITS or power < -MAX_EXPONENT:
+        raise ValueError(f"too long ({NUMBER_LIMITS})")
     try:
         return _tidy(Fraction(s))
     except ZeroDivisionError:
@@ -65,8 +96,20 @@ def parse_number(text: str):
         raise ValueError("not a number") from None
 
 
-def _cell(name: str, v, r: int, c: int):
-    """One checked cell value: int, Fraction or float."""
+# text that can only mean a number (2, -1/3, 1e400, 1/0): its error is a number's, even with symbols
+_NUMBERISH = re.compile(r"\s*[+\-\u2212]?\s*(?:\d[\d.]*|\.\d+)\s*(?:/\s*\d*)?\s*"
+                        r"(?:[eE]\s*[+\-\u2212]?\s*\d+)?\s*")
+
+
+def _sympy_basic():
+    """sympy's ``Basic`` once sympy is imported (by ``byhand.symbols``), else None: no value can be one."""
+    sp = sys.modules.get("sympy")
+    return getattr(sp, "Basic", None)
+
+
+def _cell(name: str, v, r: int, c: int, symbols: bool = False):
+    """One checked cell value: int, Fraction or float (or a sympy expression: text with ``symbols``, or
+    given as one)."""
     where = f"{name}, row {r + 1}, column {c + 1}"
 
     def bad(problem: str) -> ByHandError:
@@ -80,7 +123,13 @@ def _cell(name: str, v, r: int, c: int):
         try:
             v = parse_number(v)
         except ValueError as e:
-            raise bad(f"{v.strip()!r} is {e}; type a number such as 2, -1 or 1/3") from None
+            if not symbols or _NUMBERISH.fullmatch(v):
+                raise bad(f"{quote(v)} is {e}; type a number such as 2, -1 or 1/3") from None
+            from .symbols import parse_cell  # sympy only when a cell holds a symbol
+
+            v = parse_cell(v, name, r + 1, c + 1)
+            if not isinstance(v, (int, Fraction)):
+                return v
     elif isinstance(v, numbers.Integral):
         v = int(v)
     elif isinstance(v, numbers.Rational):  # Fraction, sympy Rational
@@ -89,6 +138,16 @@ def _cell(name: str, v, r: int, c: int):
         v = float(v)
         if not math.isfinite(v):
             raise bad(f"{v} is not a finite number")
+    elif (basic := _sympy_basic()) is not None and isinstance(v, basic):
+        from .symbols import adopt
+
+        try:
+            v = adopt(v)
+        except ValueError as e:
+            raise bad(str(e)) from None
+        if not isinstance(v, (int, Fraction, float)):
+            return v
+        return _cell(name, v, r, c)
     else:
         raise bad(f"{v!r} is not a number")
     if abs(v) > MAX_ABS:
@@ -108,12 +167,15 @@ def _ragged(name: str, rows) -> None:
                               name, r + 1, col)
 
 
-def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX_DIM) -> np.ndarray:
+def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX_DIM,
+              symbols: bool = False) -> np.ndarray:
     """Check ``data`` and return it as a 2-D matrix of exact numbers (object) or floats.
 
     A 1-D input becomes a column (``column=True``) or a row. Raises ByHandError naming
     ``name`` and the cell for an empty, non-numeric, non-finite or too large value, and for
-    more than ``max_dim`` rows or columns (None: no limit).
+    more than ``max_dim`` rows or columns (None: no limit). With ``symbols=True`` a text cell that
+    is not a number is read by ``byhand.symbols.parse_cell`` (``w11``, ``2*a + b``) into a sympy
+    expression; a sympy expression given as a value is kept whatever the flag.
 
     >>> as_matrix('b', [1, '1/2'])
     array([[1],
@@ -146,7 +208,7 @@ def as_matrix(name: str, data, *, column: bool = True, max_dim: int | None = MAX
         return arr
     out = np.empty(arr.shape, dtype=object)
     for (r, c), v in np.ndenumerate(arr):
-        out[r, c] = _cell(name, v, r, c)
+        out[r, c] = _cell(name, v, r, c, symbols)
     return out
 
 
@@ -155,9 +217,25 @@ def is_exact(m: np.ndarray) -> bool:
     return m.dtype == object and all(isinstance(v, (int, Fraction)) for v in m.flat)
 
 
+def is_symbolic(m: np.ndarray) -> bool:
+    """True when some entry is a sympy expression (a cell holding a symbol such as ``w11``)."""
+    basic = _sympy_basic()
+    return basic is not None and m.dtype == object and any(isinstance(v, basic) for v in m.flat)
+
+
 def unify(*mats: np.ndarray) -> tuple[bool, list[np.ndarray]]:
-    """Make matrices share one number type: all exact (object) or, if any float, all float64."""
-    exact = all(is_exact(m) for m in mats)
+    """Make matrices share one number type: all exact (object) or, if any float, all float64.
+
+    Symbolic matrices make all of them exact (object): a float then stays a float inside an expression.
+    """
+    symbolic = [m for m in mats if is_symbolic(m)]
+    if symbolic:
+        from .symbols import MAX_NAMES, names_in
+
+        if len(names := names_in(*symbolic)) > MAX_NAMES:
+            raise ByHandError(f"an example may use at most {MAX_NAMES} different names, not {len(names)}.",
+                              "names")
+    exact = bool(symbolic) or all(is_exact(m) for m in mats)
     if exact:
         return True, [m.astype(object) for m in mats]
     return False, [np.asarray(m, dtype=float) for m in mats]
@@ -183,6 +261,10 @@ def fmt(v, decimals: int = 3, minus: str = "\u2212") -> str:
         s = str(int(v))
     elif isinstance(v, Fraction):
         s = str(v)
+    elif not isinstance(v, float) and (basic := _sympy_basic()) is not None and isinstance(v, basic):
+        from .symbols import show
+
+        return show(v, minus)
     else:
         s = f"{float(v):.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{float(v):.0f}"
         if s in {"-0", ""}:
@@ -191,7 +273,6 @@ def fmt(v, decimals: int = 3, minus: str = "\u2212") -> str:
 
 
 MAX_PASTE = 4000  # longest text ``read_matrix_text`` reads (an 8 × 8 matrix of long fractions fits)
-_MAX_EXP = 300  # largest exponent of a pasted number: 1e-300 is read, 1e-10000000 is refused before any work
 
 _LATEX_ENV = re.compile(r"\\(?:begin|end)\s*\{\s*[A-Za-z]*\*?\s*\}(?:\s*\{[lcr|\s]*\})?")  # array's {cc}
 _LATEX_FRAC = re.compile(r"\\[dt]?frac\s*\{\s*([+-]?\s*\d+)\s*\}\s*\{\s*(\d+)\s*\}")  # whole numbers only
@@ -201,7 +282,6 @@ _CALL = re.compile(r"^\s*[A-Za-z_][\w.]*\s*\((.*)\)\s*;?\s*$", re.S)  # array(�
 _KEYWORDS = re.compile(r",\s*[A-Za-z_]\w*\s*=.*$", re.S)  # …, dtype=int64) or …, requires_grad=True)
 _SPACES = str.maketrans({"\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\r": "\n",
                          "[": " ", "(": " ", "{": " ", "]": "\n", ")": "\n", "}": "\n"})
-_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*(\d+)")
 
 
 def _cells(row: str) -> list[str]:
@@ -257,10 +337,4 @@ def read_matrix_text(name: str, text: str, max_dim: int = 8) -> list[list[str]]:
     if len(rows) > max_dim or len(rows[0]) > max_dim:
         raise ByHandError(f"{name} is {len(rows)}×{len(rows[0])}: at most {max_dim} rows and {max_dim} "
                           "columns are supported.", name)
-    for r, row in enumerate(rows):  # before any Fraction: 1e-10000000 would build a ten-million-digit one
-        for c, cell in enumerate(row):
-            exponent = _EXPONENT.search(cell)
-            if exponent and (len(exponent[1]) > 4 or int(exponent[1]) > _MAX_EXP):
-                raise ByHandError(f"{name}, row {r + 1}, column {c + 1}: {cell!r} has an exponent beyond "
-                                  f"±{_MAX_EXP}; type a number such as 2, -1 or 1/3.", name, r + 1, c + 1)
     return [[fmt(v, 12, minus="-") for v in row] for row in as_matrix(name, rows, max_dim=max_dim)]

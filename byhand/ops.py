@@ -5,6 +5,11 @@ micrograd ``Value`` op, everything about one op sits in one class: ``apply`` (ex
 maths allows), ``label`` and ``latex``, the practice ``hint``, the spreadsheet ``formula`` and
 whether exact numbers stay exact. A new op is one new class here; no renderer changes.
 
+Symbolic cells (sympy expressions, ``byhand.symbols``) take each op's exact symbolic path: ReLU of an
+expression of unknown sign stays ``max(0, e)``, ReLU′ stays ``[e > 0]``, softmax is a ratio of ``exp``,
+LayerNorm keeps its square root. The number paths are untried-first and unchanged: a symbolic cell is
+noticed by the ``TypeError`` of its conversion to float, so numbers never pay for symbols.
+
 >>> RELU.apply(np.array([[Fraction(-1, 2), 3]], dtype=object)).tolist()
 [[0, 3]]
 >>> RELU.formula("B4", "B4:B6", 0)
@@ -19,10 +24,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .numbers import fmt, tidy
+from .numbers import fmt, is_symbolic, tidy
 
-__all__ = ["Op", "Identity", "ReLU", "ReLUPrime", "GELU", "Softmax", "LayerNorm", "Scale", "NONE", "RELU",
-           "RELU_PRIME", "GELU_OP", "spreadsheet_number"]
+__all__ = ["Op", "Identity", "ReLU", "ReLUPrime", "GELU", "Tanh", "Sigmoid", "Softmax", "LayerNorm", "Scale",
+           "NONE", "RELU", "RELU_PRIME", "GELU_OP", "TANH", "SIGMOID", "spreadsheet_number"]
 
 
 def spreadsheet_number(x) -> str:
@@ -70,6 +75,10 @@ class Op:
         """Which cells the op sets to 0 from a value that was not 0 (drawn struck out by hand)."""
         return np.zeros(np.shape(m), dtype=bool)
 
+    def symbolic_note(self, result: np.ndarray) -> str:
+        """What a step must say about its symbolic result (``max(0, e)`` left standing), or ""."""
+        return ""
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -84,14 +93,29 @@ class ReLU(Op):
     name, label = "relu", "ReLU"
 
     def apply(self, m):
-        return tidy(np.where(np.asarray(m, dtype=float) > 0, m, 0 * m))
+        try:
+            return tidy(np.where(_floats(m) > 0, m, 0 * m))
+        except TypeError:  # a symbolic cell: max(0, e) where e's sign is unknown
+            from .symbols import relu
+
+            return _cellwise(relu, m)
 
     @property
     def latex(self) -> str:
         return r"\mathrm{ReLU}"
 
     def zeroed(self, m):
-        return np.asarray(m, dtype=float) < 0
+        try:
+            return _floats(m) < 0
+        except TypeError:
+            return np.vectorize(lambda v: bool(v.is_negative) if hasattr(v, "is_negative") else v < 0,
+                                otypes=[bool])(m)
+
+    def symbolic_note(self, result):
+        if not any(type(v).__name__ == "Max" for v in np.ravel(result)):
+            return ""
+        return ("ReLU of a cell whose sign depends on the symbols stays max(0, e): it is e where e > 0 "
+                "and 0 otherwise.")
 
     def hint(self, x_name, i, j, x, decimals=3):
         return (f"ReLU keeps a positive number and turns a negative one into 0: look at {x_name}, "
@@ -115,9 +139,20 @@ class ReLUPrime(Op):
     name, label = "relu_prime", "ReLU′"
 
     def apply(self, m):
-        x = np.asarray(m, dtype=float)
+        try:
+            x = _floats(m)
+        except TypeError:  # a symbolic cell: [e > 0] where e's sign is unknown
+            from .symbols import relu_slope
+
+            return _cellwise(relu_slope, m)
         out = (x > 0).astype(int)
         return out.astype(object) if np.asarray(m).dtype == object else out.astype(float)
+
+    def symbolic_note(self, result):
+        if not any(type(v).__name__ == "Heaviside" for v in np.ravel(result)):
+            return ""
+        return ("ReLU′ of a cell whose sign depends on the symbols stays [e > 0]: 1 where e > 0 and 0 "
+                "otherwise (also at e = 0, as PyTorch).")
 
     @property
     def latex(self) -> str:
@@ -134,44 +169,113 @@ class ReLUPrime(Op):
         return f"slope of ReLU at {src} = {out}"
 
 
-class GELU(Op):
-    """x·Φ(x) with the exact normal CDF, as ``torch.nn.functional.gelu`` (floats)."""
+class _FloatActivation(Op):
+    """An activation worked out in floats cell by cell, as PyTorch's; a symbolic cell gets its exact form.
 
-    name, label = "gelu", "GELU"
+    A subclass gives ``numeric`` (of a float array), ``symbolic`` (of one sympy cell), ``rule`` (how to
+    work out one cell, for the hint), ``latex`` and ``formula``."""
+
+    rule = ""
 
     @property
     def exact(self) -> bool:
         return False
 
-    def apply(self, m):
-        x = np.asarray(m, dtype=float)
-        return x * 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))
+    def numeric(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    @property
-    def latex(self) -> str:
-        return r"\mathrm{GELU}"
+    def symbolic(self, e):
+        raise NotImplementedError
+
+    def apply(self, m):
+        try:
+            x = _floats(m)
+        except TypeError:  # a symbolic cell
+            return _cellwise(self.symbolic, m)
+        return self.numeric(x)
 
     def hint(self, x_name, i, j, x, decimals=3):
-        return f"GELU(x) = x·Φ(x), Φ the normal CDF, for x = {x_name}, row {i + 1}, column {j + 1} ({x})."
+        return f"{self.rule}, for x = {x_name}, row {i + 1}, column {j + 1} ({x})."
+
+
+class GELU(_FloatActivation):
+    """x·Φ(x) with the exact normal CDF, as ``torch.nn.functional.gelu`` (floats)."""
+
+    name, label, latex = "gelu", "GELU", r"\mathrm{GELU}"
+    rule = "GELU(x) = x·Φ(x), Φ the normal CDF"
+
+    def numeric(self, x):
+        return x * 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))
+
+    def symbolic(self, e):
+        import sympy
+
+        return e * (1 + sympy.erf(e / sympy.sqrt(2))) / 2
 
     def formula(self, x, column, i):
         return f"={x}*(1+ERF({x}/SQRT(2)))/2"
 
 
+class Tanh(_FloatActivation):
+    """tanh cell by cell (floats), as ``torch.tanh``."""
+
+    name, label, latex = "tanh", "tanh", r"\tanh"
+    rule = "tanh(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ), between −1 and 1"
+
+    def numeric(self, x):
+        return np.tanh(x)
+
+    def symbolic(self, e):
+        import sympy
+
+        return sympy.tanh(e)
+
+    def formula(self, x, column, i):
+        return f"=TANH({x})"
+
+
+class Sigmoid(_FloatActivation):
+    """The logistic sigmoid 1/(1 + e⁻ˣ) cell by cell (floats), as ``torch.sigmoid``."""
+
+    name, label, latex = "sigmoid", "sigmoid", r"\sigma"
+    rule = "sigmoid(x) = 1/(1 + e⁻ˣ), between 0 and 1"
+
+    def numeric(self, x):
+        return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1/(1 + e^−x), without overflow for large |x|
+
+    def symbolic(self, e):
+        import sympy
+
+        return 1 / (1 + sympy.exp(-e))
+
+    def formula(self, x, column, i):
+        return f"=1/(1+EXP(-{x}))"
+
+
 class Softmax(Op):
-    """softmax(scale·x) down each column, so that every column sums to 1 (floats)."""
+    """softmax(scale·x) down each column, so that every column sums to 1 (floats).
+
+    ``symbolic=True`` (or a symbolic cell) gives exact ``exp`` expressions: ``exp(x_i) / Σ exp(x_k)``.
+    """
 
     name, label, whole_column = "softmax", "softmax (each column)", True
 
-    def __init__(self, scale: float = 1.0):
-        self.scale = scale
+    def __init__(self, scale: float = 1.0, symbolic: bool = False):
+        self.scale, self.symbolic = scale, symbolic
 
     @property
     def exact(self) -> bool:
-        return False
+        return self.symbolic
 
     def apply(self, m):
-        x = np.asarray(m, dtype=float) * self.scale
+        try:
+            if self.symbolic:
+                raise TypeError("exact exp expressions asked for")
+            x = _floats(m) * self.scale
+        except TypeError:
+            from .symbols import softmax_column
+
+            return _columnwise(lambda col: softmax_column(col, self.scale), m)
         e = np.exp(x - x.max(axis=0, keepdims=True))
         return e / e.sum(axis=0, keepdims=True)
 
@@ -205,7 +309,12 @@ class LayerNorm(Op):
         return False
 
     def apply(self, m):
-        x = np.asarray(m, dtype=float)
+        try:
+            x = _floats(m)
+        except TypeError:  # a symbolic cell: μ, σ² and the square root kept exact
+            from .symbols import layer_norm_column
+
+            return _columnwise(lambda col: layer_norm_column(col, self.gamma, self.beta, self.eps), m)
         mu, var = x.mean(axis=0, keepdims=True), x.var(axis=0, keepdims=True)
         return (x - mu) / np.sqrt(var + self.eps) * self.gamma.reshape(-1, 1) + self.beta.reshape(-1, 1)
 
@@ -237,7 +346,12 @@ class Scale(Op):
         return not isinstance(self.scale, float)
 
     def apply(self, m):
-        return tidy(m * self.scale) if self.exact else np.asarray(m, dtype=float) * self.scale
+        if self.exact:
+            return tidy(m * self.scale)
+        try:
+            return _floats(m) * self.scale
+        except TypeError:  # a symbolic cell keeps its expression, times the float
+            return m * self.scale
 
     @property
     def latex(self) -> str:
@@ -252,7 +366,34 @@ class Scale(Op):
         return f"={x}*{spreadsheet_number(self.scale)}"
 
 
+def _floats(m) -> np.ndarray:
+    """``m`` as floats; TypeError at once when a cell is symbolic (``float()`` of an expression first
+    evaluates it numerically: seconds for a TransformerEncoderLayer's LayerNorm cells, before it fails)."""
+    a = np.asarray(m)
+    if a.dtype == object and is_symbolic(a):
+        raise TypeError("a symbolic cell")
+    return a.astype(float)
+
+
+def _cellwise(f, m: np.ndarray) -> np.ndarray:
+    """``f`` of every cell, in an object array (the symbolic paths)."""
+    out = np.empty(np.shape(m), dtype=object)
+    for idx, v in np.ndenumerate(m):
+        out[idx] = f(v)
+    return out
+
+
+def _columnwise(f, m: np.ndarray) -> np.ndarray:
+    """``f`` of every column (a list of cells → a list of cells), in an object array."""
+    out = np.empty(np.shape(m), dtype=object)
+    for j in range(out.shape[1]):
+        out[:, j] = f(list(m[:, j]))
+    return out
+
+
 NONE = Identity()
 RELU = ReLU()
 RELU_PRIME = ReLUPrime()
 GELU_OP = GELU()
+TANH = Tanh()
+SIGMOID = Sigmoid()

@@ -24,13 +24,13 @@ import numpy as np
 from .blocks import BLOCKS, block_type, build_example
 from .checks import MAX_VALUE
 from .misconceptions import diagnose  # the named mistakes of wrong answers (imports practice lazily)
-from .numbers import ByHandError, fmt, parse_number
+from .numbers import MAX_NUMBER_TEXT, ByHandError, fmt, parse_number, quote
 from .stacked import Part
 from .walkthrough import Step, Walkthrough
 
 __all__ = ["Cell", "Exercise", "ExerciseSpec", "Verdict", "Score", "StepCheck", "Hint", "make_exercise",
            "answer_cells", "parse_blank", "check_answer", "check_answers", "check_step", "carried", "hint",
-           "hint_levels", "diagnose", "tolerance", "MAX_SEED"]
+           "hint_levels", "diagnose", "same_expression", "tolerance", "MAX_SEED", "SYMBOLS", "SYMBOL_BLOCKS"]
 
 MAX_SEED = 2**32 - 1
 EXACT_TOL = 1e-6
@@ -237,10 +237,13 @@ def check_answer(text, answer, decimals: int = 3) -> Verdict:
     if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return Verdict("empty", "not filled in yet.")
     s = str(text).strip()
+    if hasattr(answer, "free_symbols"):  # a sympy answer: a symbolic exercise
+        return _check_expression(s, answer, decimals)
     try:
         value = parse_number(s)
     except ValueError as e:
-        return Verdict("invalid", f"{s} is {e}; type a number such as 2, -1 or 1/3.")
+        shown = s if len(s) <= MAX_NUMBER_TEXT else s[:MAX_NUMBER_TEXT] + "…"  # a 100 kB answer stays short
+        return Verdict("invalid", f"{shown} is {e}; type a number such as 2, -1 or 1/3.")
     exact = isinstance(answer, (int, Fraction, np.integer))
     if exact and value == answer:
         return Verdict("correct")
@@ -249,6 +252,48 @@ def check_answer(text, answer, decimals: int = 3) -> Verdict:
     if exact and isinstance(value, Fraction) and "." in s and abs(float(value) - float(answer)) < 0.01:
         return Verdict("wrong", "close, but not exact: write it as a fraction, e.g. 1/3.")
     return Verdict("wrong", "not right.")
+
+
+def _check_expression(s: str, answer, decimals: int) -> Verdict:
+    """A typed expression (read by our own grammar, never by Python) against a sympy answer: right
+    when they are equivalent (``byhand.symbols.equivalent``), or, for an answer without symbols
+    (``exp(1)/(exp(1) + 1)``), when a typed decimal is within the printed decimals.
+
+    >>> from byhand.symbols import symbol
+    >>> w11, x1, b1 = symbol('w11'), symbol('x1'), symbol('b1')
+    >>> check_answer('b1 + x1*w11', w11*x1 + b1).status, check_answer('w11*x1', w11*x1 + b1).status
+    ('correct', 'wrong')
+    """
+    from .symbols import read_answer
+
+    try:
+        value = read_answer(s)
+    except ValueError as e:
+        return Verdict("invalid", f"{quote(s)} cannot be read: {e}; type a number or an expression such "
+                       "as 2*w11 + b1 (max, relu, exp and sqrt may be used).")
+    if same_expression(value, answer, decimals):
+        return Verdict("correct")
+    return Verdict("wrong", "not right: it is not the same expression.")
+
+
+def same_expression(value, answer, decimals: int = 3) -> bool:
+    """Whether a read answer (``byhand.symbols.read_answer``) is an expression's value: equivalent to it
+    (``byhand.symbols.equivalent``), or, both without symbols, within the printed decimals. The one test
+    of a typed expression: a check and a diagnosed mistake (``diagnose``) both use it.
+
+    >>> from byhand.symbols import read_answer, symbol
+    >>> same_expression(read_answer('x1*w11'), symbol('w11') * symbol('x1')), same_expression(0.731, 0.7311)
+    (True, True)
+    """
+    from .symbols import equivalent
+
+    if not getattr(answer, "free_symbols", None) and not getattr(value, "free_symbols", None):
+        try:
+            if abs(float(value) - float(answer)) < tolerance(0.5, decimals):
+                return True
+        except (TypeError, ValueError, OverflowError):  # a number that is not real
+            pass
+    return equivalent(value, answer)
 
 
 @dataclass(frozen=True)
@@ -317,9 +362,25 @@ def _typed(ex: Exercise, answers: dict) -> dict[tuple[str, int, int], object]:
         try:
             v = parse_number(str(text))
         except ValueError:
+            v = _typed_expression(str(text), c.answer)
+            if v is None:
+                continue
+            out[(c.matrix, c.row, c.col)] = v
             continue
         out[(c.matrix, c.row, c.col)] = v if ex.walkthrough.exact else float(v)
     return out
+
+
+def _typed_expression(text: str, answer):
+    """A typed expression, carried forward in a symbolic exercise (None otherwise, or if unreadable)."""
+    if not hasattr(answer, "free_symbols"):
+        return None
+    from .symbols import read_answer
+
+    try:
+        return read_answer(text)
+    except ValueError:
+        return None
 
 
 def carried(ex: Exercise, answers: dict, decimals: int = 3) -> dict[int, dict[tuple[str, int, int], str]]:
@@ -586,6 +647,10 @@ def hint(ex: Exercise, cell: Cell, level: int = 3, decimals: int = 3, answers: d
     return Hint(f"{text} Column {src[1] + 1} of {x_name} holds {', '.join(column)}.", 3, levels, boxes)
 
 
+# Exercises with symbols: the blocks whose every matrix may be symbols (a conv's maps are 3-D, its
+# batch norms' variances numbers), and what may be symbols.
+SYMBOL_BLOCKS = ("residual", "encoder", "attention", "jacobian")
+SYMBOLS = {"": "Numbers", "input": "The input", "all": "Every matrix"}
 _SIZES_RE = re.compile(r"\d+(x\d+)*")
 _RANGE_RE = re.compile(r"(-?\d+)\.\.(-?\d+)")
 
@@ -594,13 +659,19 @@ _RANGE_RE = re.compile(r"(-?\d+)\.\.(-?\d+)")
 class ExerciseSpec:
     """What makes an exercise: block type, seed, sizes, value range and blank mode.
 
-    ``code`` is its short printable name (``residual/42``, with sizes, range and blank mode
+    ``code`` is its short printable name (``residual/42``, with sizes, range, blank mode and symbols
     when they are not the defaults), and ``ExerciseSpec.parse(code)`` reads it back.
+
+    ``symbols``: ``""`` (numbers), ``"input"`` (the block's data input as symbols in its own letter,
+    ``x11 …``: each answer is an expression in them) or ``"all"`` (every matrix: the general rule).
+    The seeded numbers stay behind the symbols, so an exercise's sheet and its answers are fixed.
 
     >>> ExerciseSpec("residual", 42, {"features": 4}, low=0, high=5, blank="last").code
     'residual/42/4x3x3/0..5/last'
     >>> ExerciseSpec.parse('residual/42/4x3x3/0..5/last').sizes["features"]
     4
+    >>> ExerciseSpec.parse('residual/7/1x1x1/sym:all').walkthrough().inputs["W1"].tolist()
+    [[w1]]
     """
 
     block: str
@@ -609,6 +680,7 @@ class ExerciseSpec:
     low: int = -2
     high: int = 2
     blank: str = "all"
+    symbols: str = ""
 
     def __post_init__(self):
         bt = block_type(self.block)
@@ -625,6 +697,30 @@ class ExerciseSpec:
         object.__setattr__(self, "sizes", {k: int(v) for k, v in full.items()})
         object.__setattr__(self, "seed", int(self.seed))
         object.__setattr__(self, "blank", parse_blank(self.blank))
+        if self.symbols:
+            self._check_symbols()
+
+    def _check_symbols(self) -> None:
+        """ByHandError unless this block and these sizes can be worked with symbols (the formula's limits)."""
+        from .formula import MAX_CELLS, MAX_SYMBOLS
+
+        if self.symbols not in SYMBOLS:
+            raise ByHandError("the symbols part of a code is sym:input or sym:all, not "
+                              f"{quote('sym:' + self.symbols)}.", "symbols")
+        if self.block not in SYMBOL_BLOCKS:
+            raise ByHandError(f"exercises with symbols are for the {', '.join(SYMBOL_BLOCKS)} blocks; "
+                              f"{self.block} works with numbers.", "symbols")
+        ex = self._inputs()
+        cells = {k: np.shape(v)[0] * np.shape(v)[1] for k, v in ex.items()}
+        chosen = sum(cells.values()) if self.symbols == "all" else cells[next(iter(ex))]
+        if sum(cells.values()) > MAX_CELLS or chosen > MAX_SYMBOLS:
+            raise ByHandError(f"with symbols an exercise has at most {MAX_SYMBOLS} symbols and {MAX_CELLS} "
+                              f"cells in all; these sizes give {chosen} symbols and {sum(cells.values())} "
+                              "cells. Make the sizes smaller.", "sizes")
+
+    def _inputs(self) -> dict:
+        bt = BLOCKS[self.block]
+        return bt.random(self.seed, low=self.low, high=self.high, **self.sizes)
 
     @property
     def code(self) -> str:
@@ -636,13 +732,21 @@ class ExerciseSpec:
             parts.append(f"{self.low}..{self.high}")
         if self.blank != "all":
             parts.append(self.blank)
+        if self.symbols:
+            parts.append(f"sym:{self.symbols}")
         return "/".join(parts)
 
     def with_seed(self, seed: int) -> ExerciseSpec:
-        return ExerciseSpec(self.block, seed, dict(self.sizes), self.low, self.high, self.blank)
+        return ExerciseSpec(self.block, seed, dict(self.sizes), self.low, self.high, self.blank, self.symbols)
 
     def walkthrough(self) -> Walkthrough:
-        return build_example(self.block, self.seed, self.low, self.high, **self.sizes)
+        if not self.symbols:
+            return build_example(self.block, self.seed, self.low, self.high, **self.sizes)
+        from .symbols import symbolize
+
+        ex = self._inputs()
+        sym, _ = symbolize(ex, None if self.symbols == "all" else [next(iter(ex))])
+        return BLOCKS[self.block].build(**sym)
 
     def exercise(self) -> Exercise:
         """Build the example and leave its cells blank (the share is drawn with the same seed)."""
@@ -670,6 +774,8 @@ class ExerciseSpec:
                 kw["sizes"] = dict(zip(bt.names_of_sizes, vals))
             elif (m := _RANGE_RE.fullmatch(b)):
                 kw["low"], kw["high"] = int(m.group(1)), int(m.group(2))
+            elif b.startswith("sym:"):
+                kw["symbols"] = b[4:]
             else:
                 kw["blank"] = b
         return cls(block, int(seed), **kw)

@@ -207,10 +207,10 @@ def test_toy_data():
     ({"depths": (2, 10**7)}, "depth must be from 1 to 64"),
     ({"depths": ()}, "from 1 to 6 depths"),
     ({"depths": "abc"}, "depth must be a whole number"),
-    ({"width": 0}, "width must be from 1 to 64"),
+    ({"width": 0}, "width must be from 1 to 32"),
     ({"lr": float("nan")}, "learning rate must be a finite number above 0"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of adam, sgd"),
-    ({"steps": 5000, "depths": (64,), "width": 64, "points": 4096}, "too much work"),
+    ({"steps": 5000, "depths": (64,), "width": 32, "points": 4096}, "too much work"),
 ])
 def test_training_bad_settings(kwargs, message):
     with pytest.raises(ByHandError, match=message):

@@ -1,6 +1,7 @@
 """The by-hand drawing (byhand/render/vega.py): the Vega-Lite spec, the picks; LaTeX and text views."""
 
 import re
+from fractions import Fraction
 from types import SimpleNamespace
 
 import altair as alt
@@ -429,3 +430,93 @@ def test_a_practice_drawing_gives_no_blank_away():
     assert text[("right", 1, 0)] == "5" and text[("product", 0, 0)] == "?" and text[("result", 0, 0)] == "?"
     lit = {(r["region"], r["row"], r["col"]) for r in records if r["lit"]}
     assert lit == {("left", 0, 1)}
+
+
+def test_option_b_at_stride_2_wraps_to_fit_a_projector_page():
+    """Option B's last step (a 2×20 left operand with halves) is wider than the page even at its smallest
+    readable cells: fitted to the 1280 × 800 page it is drawn in pieces whose partial products add up, and
+    a picked cell lights its partial products too. In presentation mode (wider) it stays one multiply."""
+    from byhand.blocks.conv import conv_block, default_conv
+    from byhand.ui.controls import PAGE_BOX, PRESENT_BOX, fitted_chart
+
+    step = conv_block(**default_conv("projection")).steps[-1]
+    chart = fitted_chart(step, box=PAGE_BOX, selected=(1, 2))
+    assert chart.to_dict()["hconcat"][0]["width"] <= PAGE_BOX[0]
+    records = [r for rs in chart.data.values() for r in rs if "region" in r]
+    assert {r["part"] for r in records if r["region"] == "partial"} == {"partial 1", "partial 2"}
+    lit = {(r["region"], r["row"], r["col"]) for r in records if r["lit"]}
+    assert {("partial", 1, 2), ("product", 1, 2), ("result", 1, 2), ("left", 1, 19), ("right", 0, 2)} <= lit
+    assert chart.geometry["cell"] >= 31  # −3/2 still at 13 px
+    wide = fitted_chart(step, box=PRESENT_BOX)
+    assert not any(r["region"] == "partial" for rs in wide.data.values() for r in rs if "region" in r)
+
+
+def test_each_block_of_columns_is_as_wide_as_its_own_texts():
+    """W1·X + b1 with x11 = −13/4: the right operand and the product hold −13/4 (2.44 em: 49 px at 15 px,
+    their shared columns), the left operand [W1 | b1] only 0, 1 and −1 (40 px): its columns stay 40 px
+    wide, its part gap (a quarter) 10 px and the gap to the product 40 px, so the product starts
+    3·40 + 10 + 40 + 40 = 210 px right of it; the result (3 columns of 49 px) two gaps of 49 px after it."""
+    ex = default_residual()
+    ex["X"] = np.array(ex["X"], dtype=object)
+    ex["X"][0, 0] = Fraction(-13, 4)
+    step = residual_block(**ex).steps[1]
+    chart = step_chart(step)
+    cell = chart.geometry["cell"]
+    assert cell == 49
+    px = {(r["region"], r["row"], r["col"]): (round(r["x"] * cell, 6), round((r["x2"] - r["x"]) * cell, 6),
+                                              r["tx"] == pytest.approx((r["x"] + r["x2"]) / 2))
+          for r in _records(chart)}
+    origin = px["left", 0, 0][0]
+    assert [(px["left", 1, c][0] - origin, px["left", 1, c][1]) for c in range(4)] == [
+        (0, 40), (40, 40), (80, 40), (130, 40)]
+    assert [(px["product", 2, j][0] - origin, px["product", 2, j][1]) for j in range(3)] == [
+        (210, 49), (259, 49), (308, 49)]
+    assert [px["right", 3, j][0] - origin for j in range(3)] == [210, 259, 308]  # stacked on the product
+    assert [px["result", 0, j][0] - origin for j in range(3)] == [455, 504, 553]
+    assert all(centred for _, _, centred in px.values())
+    assert origin == 0
+    x0 = chart.geometry["x0"]
+    assert cell_center(chart, "product", 0, 1)[0] == pytest.approx(4 + 259 + 24.5 - x0 * cell)
+
+
+def _conv_formula(kind: str):
+    """The conv page's default example of ``kind`` with every matrix it can take as symbols (the batch
+    norms stay numbers), as the page builds it with "Show the formula" on for all matrices."""
+    from byhand import example
+    from byhand.formula import collect_walkthrough, read_rows, to_symbols_checked
+
+    spec = example.conv_spec(kind, "identity", 1)
+    block = "conv" if kind == "basic" else "bottleneck"
+
+    def build(rows):
+        return example.example_walkthrough(block, read_rows(rows), {"shortcut": "identity"})
+
+    rows, _, _ = to_symbols_checked(spec.make(None, spec.default_sizes()), None, build)
+    return collect_walkthrough(build(rows))
+
+
+@pytest.mark.parametrize("kind, k", [("basic", 3), ("basic", 9), ("bottleneck", 6)])
+def test_formula_conv_steps_fit_a_projector_page(kind, k):
+    """With the formula shown, the im2col convolutions (W 1×9 or [W2′ | I | t2] 1×11 · 9 or 11 × 16) were
+    about 1,900 px wide for an 860 px page: every cell took the product's ``w1_1₂₂·…⁴`` width. With the left
+    operand's columns as narrow as its own ``w1_1₁₁`` (the identity's and the shift's narrower still) they
+    fit in bands of product columns, every text within its box at 13 px or more."""
+    from byhand.render.vega import _em
+    from byhand.ui.controls import PAGE_BOX, fitted_chart
+
+    step = _conv_formula(kind).steps[k - 1]
+    assert step.kind == "multiply" and step.right.shape[1] == 16
+    chart = fitted_chart(step, box=PAGE_BOX, selected=(0, 5))
+    spec = chart.to_dict()
+    assert spec["hconcat"][0]["width"] <= PAGE_BOX[0]
+    font = next(u["mark"]["fontSize"] for u in _units(spec) if u["mark"]["type"] == "text")
+    assert font >= MIN_FONT
+    records = _records(chart)
+    cell = chart.geometry["cell"]
+    for r in records:
+        assert _em(r["text"]) * font + 4 <= (r["x2"] - r["x"]) * cell, r  # every text inside its box
+    left = {(r["x2"] - r["x"]) * cell for r in records if r["region"] == "left" and r["part"][0] == "W"}
+    assert max(left) < 0.8 * cell  # the weights' columns narrower than the product's
+    assert "columns 1–4 of 16" in {lb["text"] for lb in chart.data["bh_labels_left_name"]}
+    lit = {(r["region"], r["row"], r["col"]) for r in records if r["lit"]}
+    assert {("product", 0, 5), ("right", 0, 5), ("left", 0, 0)} <= lit

@@ -45,3 +45,20 @@ def test_same_walkthrough_same_bytes():
 def test_bad_sizes(kwargs, words):
     with pytest.raises(ByHandError, match=words):
         walkthrough_gif(build_example("residual", seed=1), **kwargs)
+
+
+def test_a_symbolic_walkthrough_is_drawn_abbreviated_inside_the_frame():
+    """With every matrix as symbols the last step's cells hold long expressions: drawn abbreviated as on
+    the page (``x₁+…³``, ``max(0,…)``), so nothing runs past the frame's right margin (24 px) — the whole
+    expressions ran off the frame before."""
+    from byhand.practice import ExerciseSpec
+    from byhand.render.layout import cell_text
+    from byhand.symbols import symbol
+
+    wt = ExerciseSpec.parse("residual/7/2x1x1/sym:all").walkthrough()
+    assert cell_text(wt.steps[-1].result[0, 0]) == "max(0,…)"
+    assert cell_text(wt.steps[-1].product[0, 0], prefer=("x1",)) == "x₁+…³"
+    assert cell_text(symbol("x1") + 1) == "x₁ + 1" and cell_text(0.5) == "0.5"
+    for frame in step_images(wt):
+        pixels = np.asarray(frame.convert("L"))
+        assert pixels[:, -20:].min() == 255  # the right margin stays white

@@ -15,7 +15,7 @@ from byhand import (
     residual_block,
     transformer_layer,
 )
-from byhand.render.layout import GAP, PART_GAP, Link, layout_matrix, layout_step
+from byhand.render.layout import GAP, PART_GAP, Link, column_map, layout_matrix, layout_step, widen
 
 
 def _walkthroughs():
@@ -247,3 +247,123 @@ def test_cells_relu_sets_to_zero_are_struck_out():
     assert sorted((b.row, b.col) for b in hidden.boxes if b.struck) == [(2, 0), (2, 1)]
     assert not any(b.struck for b in layout_step(residual_block(**default_residual()).steps[3]).boxes
                    if b.value != 0)
+
+
+def _conv_steps():
+    from byhand.blocks.conv import conv_block, default_conv
+
+    return conv_block(**default_conv()).steps, conv_block(**default_conv("projection")).steps
+
+
+def test_a_multiply_wrapped_in_pieces_sums_its_partial_products_by_hand():
+    """Option B's last step [W2′ | Ws′ | t]·[im2col(H); x; 1] (2×20 · 20×9) in two pieces, columns 1–9 and
+    10–20 of the left operand: each piece a multiply by hand, its partial product in the product's columns,
+    and their sum, the product, under the last one (positions worked out by hand below)."""
+    step = _conv_steps()[1][-1]
+    lay = layout_step(step, pieces=[(0, 9), (9, 20)], result_below=True)
+    left, right, prod = _boxes(lay, "left"), _boxes(lay, "right"), _boxes(lay, "product")
+    partial = {(b.part, b.row, b.col): b for b in lay.boxes if b.region == "partial"}
+    # piece 2 is W2′ columns 10–18, Ws′ and t: 9 + 0.25 + 1 + 0.25 + 1 = 11.5 cells; the products at 11.5 + 1
+    assert (left[0, 9].x, left[0, 17].x, left[0, 18].x, left[0, 19].x) == (0.0, 8.0, 9.25, 10.5)
+    assert left[0, 0].x == 12.5 - 1 - 9  # piece 1 (9 columns) ends one gap left of its partial product
+    # piece 1: im2col(H) rows 1–9 from y 0.2, its partial product a gap under them (0.2 + 9 + 1)
+    assert (right[0, 0].x, right[0, 0].y, right[8, 0].y) == (12.5, 0.2, 8.2)
+    assert partial["partial 1", 0, 0].y == left[0, 0].y == 10.2 and partial["partial 1", 1, 8].x == 20.5
+    # piece 2 starts under piece 1's names (10.2 + 2 rows + 2.3): rows 10–18, x and 1 with part gaps
+    assert (right[9, 0].y, right[17, 0].y, right[18, 0].y, right[19, 0].y) == (14.5, 22.5, 23.75, 25.0)
+    assert partial["partial 2", 0, 0].y == left[0, 9].y == 27.0
+    assert (prod[0, 0].x, prod[0, 0].y) == (12.5, 31.3)  # the sum under the last partial product
+    assert _boxes(lay, "result")[0, 0].y == 31.3 + 2 + 2.2
+    # the partial products add up to the product, cell by cell
+    lv, rv = step.left.values, step.right.values
+    for (i, j), b in prod.items():
+        p1, p2 = partial["partial 1", i, j].value, partial["partial 2", i, j].value
+        assert p1 == sum(lv[i, :9] * rv[:9, j]) and p2 == sum(lv[i, 9:] * rv[9:, j])
+        assert p1 + p2 == b.value == step.product[i, j]
+    texts = {lb.text for lb in lay.labels}
+    assert {"W2′ (1–9)", "W2′ (10–18)", "im2col(H) (1–9)", "im2col(H) (10–18)", "Ws′", "partial 1",
+            "partial 2", "partial 1 + 2 ="} <= texts and "W2′" not in texts
+    assert not _overlap(lay)
+
+
+def test_a_multiply_wrapped_in_bands_draws_the_left_operand_beside_each_band():
+    """Convolution 1 of the 4×4 image (W1 1×9 · im2col(x) 9×16) in two bands of 8 product columns: each band
+    under the one before, with its own copy of W1 and a label naming its columns."""
+    step = _conv_steps()[0][2]
+    lay = layout_step(step, bands=[(0, 8), (8, 16)])
+    right, prod = _boxes(lay, "right"), _boxes(lay, "product")
+    lefts = sorted((b.y, b.x) for b in lay.boxes if b.region == "left" and b.col == 0)
+    assert lefts == [(10.2, 0.0), (23.2, 0.0)]  # W1 twice, beside each band's product row
+    assert (right[0, 0].x, right[0, 0].y, right[0, 7].x) == (10.0, 0.2, 17.0)
+    assert (prod[0, 7].x, prod[0, 7].y) == (17.0, 10.2)
+    # band 2: under band 1's names (10.2 + 1 row + 0.6 + 1.4), its columns from the same x
+    assert (right[0, 8].x, right[0, 8].y, prod[0, 8].x, prod[0, 8].y) == (10.0, 13.2, 10.0, 23.2)
+    assert [lb.text for lb in lay.labels if lb.text.startswith("columns")] == ["columns 1–8 of 16",
+                                                                              "columns 9–16 of 16"]
+    assert len(prod) == 16 and all(b.value == step.product[i, j] for (i, j), b in prod.items())
+
+
+def test_a_wrapped_multiply_hides_the_partials_of_a_hidden_product_cell():
+    step = _conv_steps()[1][-1]
+    lay = layout_step(step, hidden={("product", 0, 1)}, pieces=[(0, 9), (9, 20)])
+    hidden = {(b.region, b.row, b.col) for b in lay.boxes if b.value is None}
+    assert hidden == {("product", 0, 1), ("partial", 0, 1)}
+
+
+def _overlap(lay) -> bool:
+    seen = set()
+    for b in lay.boxes:
+        key = (round(b.x, 3), round(b.y, 3))
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
+def test_widened_columns_by_hand():
+    """[I | W2 | b2]·[X; H; 1] (test_residual_multiply_positions_by_hand) with the left operand's columns half
+    a cell wide (its texts short, the product's long): its part gaps and the gap to the product halve too,
+    the right operand, the product and the result keep their columns, one cell each."""
+    step = residual_block(**default_residual()).steps[3]
+    lay = widen(layout_step(step), {"left": 0.5})
+    # I at 0, 0.5, 1; a part gap of 0.25 · 0.5; W2 at 1.625 …; b2 after one more: 3.25, ending at 3.75
+    assert [lay.where("left", 0, c).x for c in range(7)] == [0, 0.5, 1, 1.625, 2.125, 2.625, 3.25]
+    assert {b.w for b in lay.boxes if b.region == "left"} == {0.5}
+    assert {b.w for b in lay.boxes if b.region != "left"} == {1.0}
+    # the product one narrowed gap (0.5) after the left operand: 3.75 + 0.5; its rows where they were
+    p = lay.where("product", 0, 0)
+    assert (p.x, p.y) == pytest.approx((4.25, 0.2 + 7.5 + GAP))
+    assert [lay.where("right", 0, j).x for j in range(3)] == [4.25, 5.25, 6.25]
+    assert [lay.where("product", 2, j).x for j in range(3)] == [4.25, 5.25, 6.25]
+    assert lay.where("result", 0, 0).x == pytest.approx(4.25 + 3 + 2 * GAP)  # the op's gap is the product's
+    names = {lb.text: lb for lb in lay.labels}
+    assert names["I"].x == 0.75 and names["W2"].x == pytest.approx(2.375) and names["b2"].x == 3.5
+    assert names["ReLU →"].x == pytest.approx(7.25 + GAP)  # midway between product and result
+    # the links rise from the middle of the identity's (narrow) columns into the right operand's left edge
+    assert [(lk.x1, lk.x2) for lk in lay.links] == [(0.25, 4.25), (0.75, 4.25), (1.25, 4.25)]
+    assert lay.width == pytest.approx(4.25 + 3 + 2 + 3) and not _overlap(lay)
+
+
+def test_widened_part_and_region_widths_by_hand():
+    """A part's own width wins over its region's: [I | W2 | b2] with I and b2 0.5 wide and W2 0.8, the
+    product 1.2 wide; a gap between two columns takes the narrower one's width."""
+    step = residual_block(**default_residual()).steps[3]
+    lay = widen(layout_step(step), {"left": 0.5, ("left", "W2"): 0.8, "right": 1.2, "product": 1.2,
+                                    "result": 1.2})
+    assert [lay.where("left", 0, c).x for c in range(7)] == pytest.approx(
+        [0, 0.5, 1, 1.625, 2.425, 3.225, 4.15])  # W2 after 1.5 + 0.25·0.5, b2 after 4.025 + 0.25·0.5
+    assert [lay.where("left", 0, c).w for c in range(7)] == [0.5, 0.5, 0.5, 0.8, 0.8, 0.8, 0.5]
+    p = lay.where("product", 0, 0)
+    assert p.x == pytest.approx(4.65 + 0.5) and p.w == 1.2  # one gap of the narrower (b2's 0.5)
+    assert lay.where("right", 6, 2).x == pytest.approx(5.15 + 2 * 1.2)
+    assert lay.where("result", 0, 0).x == pytest.approx(5.15 + 3 * 1.2 + 2 * 1.2)
+
+
+def test_column_map_keeps_order_and_unit_widths():
+    f = column_map([(0, 1.0), (1, 1.0), (3, 1.0)])
+    xs = np.linspace(-2, 6, 33)
+    np.testing.assert_allclose(f(xs), xs)  # unit columns: nothing moves
+    g = column_map([(0, 0.4), (1.25, 0.4), (3.5, 1.5), (4.5, 1.5)])
+    assert g(np.array([0.0, 1.0, 1.25, 2.25, 3.5, 4.5, 5.5])).tolist() == pytest.approx(
+        [0, 0.4, 0.5, 0.9, 1.4, 2.9, 4.4])
+    assert np.all(np.diff(g(xs)) > 0)  # still in order

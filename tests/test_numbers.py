@@ -1,5 +1,6 @@
 """Numbers: reading a user's matrix exactly, printing it by hand, and the named-part matrices."""
 
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -164,3 +165,29 @@ def test_multiply_names_both_shapes():
 def test_stack_mismatch_names_both_parts():
     with pytest.raises(ByHandError, match="cannot stack X 2×1, 1 1×3"):
         vstack(part("X", _obj([[1], [2]])), ones(3))
+
+
+HOSTILE_NUMBERS = ["1e-10000000", "1e-20000000", "0e1000000", "1e-999999999", "1e-5000", "9" * 400,
+                   "9" * 4300 + "/3", "1/" + "7" * 4300, "1" + "0" * 18, "0." + "1" * 18, "1e13", "1e-13",
+                   "5" * 100_000]
+
+
+@pytest.mark.parametrize("text", HOSTILE_NUMBERS, ids=lambda t: t[:14])
+def test_a_hostile_number_is_refused_by_its_text_at_once(text):
+    # each of these once built a huge Fraction (seconds, or for ever) or raised "int too large"
+    start = time.process_time()
+    with pytest.raises(ValueError, match=r"^too (long|large) \(at most 17 digits, exponents within ±12\)$"):
+        parse_number(text)
+    with pytest.raises(ByHandError) as e:
+        as_matrix("X", [["1", text]])
+    assert str(e.value).startswith("X, row 1, column 2: '")
+    assert len(str(e.value)) < 160  # the message quotes at most 40 characters of the cell
+    assert time.process_time() - start < 1.0  # work bounded by the text, not by the number
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1e12", 10**12), ("1e-12", Fraction(1, 10**12)), ("-1.5E+3", -1500), ("0.00012345678901234567",
+     Fraction(12345678901234567, 10**20)), ("12345678901234567/3", Fraction(12345678901234567, 3)),
+    ("3.059018075468904e-07", Fraction(3059018075468904, 10**22))])
+def test_numbers_at_the_limits_are_read_exactly(text, value):
+    assert parse_number(text) == value

@@ -11,8 +11,9 @@ from fractions import Fraction as F
 
 import numpy as np
 import pytest
+import sympy
 
-from byhand.ops import GELU_OP, NONE, RELU, LayerNorm, Op, Scale, Softmax, spreadsheet_number
+from byhand.ops import GELU_OP, NONE, RELU, SIGMOID, TANH, LayerNorm, Op, Scale, Softmax, spreadsheet_number
 from byhand.stacked import hstack, part, vstack
 from byhand.walkthrough import arrange_step, given_step, multiply_step, op_step
 
@@ -68,6 +69,17 @@ def test_gelu_matches_x_times_the_normal_cdf():
     # Φ(1) = 0.8413447460685429 (normal table), so GELU(1) = 0.8413…; GELU(0) = 0
     np.testing.assert_allclose(GELU_OP.apply(exact([[1, 0]])), [[0.8413447460685429, 0.0]])
     assert GELU_OP.formula("A1", None, 0) == "=A1*(1+ERF(A1/SQRT(2)))/2"
+
+
+def test_tanh_and_sigmoid_as_torch_and_symbolic():
+    # tanh(1) = (e − 1/e)/(e + 1/e) = 0.7615941559557649; σ(0) = 1/2, σ(2) = 1/(1 + e⁻²) = 0.8807970779778823
+    np.testing.assert_allclose(TANH.apply(exact([[1, 0]])), [[0.7615941559557649, 0.0]])
+    np.testing.assert_allclose(SIGMOID.apply(exact([[0, 2, -800]])), [[0.5, 0.8807970779778823, 0.0]])
+    x = sympy.Symbol("x")
+    assert TANH.apply(np.array([[x]], dtype=object))[0, 0] == sympy.tanh(x)
+    assert SIGMOID.apply(np.array([[x]], dtype=object))[0, 0] == 1 / (1 + sympy.exp(-x))
+    assert (TANH.formula("A1", None, 0), SIGMOID.formula("A1", None, 0)) == ("=TANH(A1)", "=1/(1+EXP(-A1))")
+    assert not TANH.exact and not SIGMOID.exact
 
 
 def test_hints_name_the_cell_and_what_to_do():

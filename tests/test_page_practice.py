@@ -104,7 +104,8 @@ def test_full_round_type_check_hint_download():
     assert at.metric[0].value == f"{n} / {n}"
     assert "Every cell is right" in texts(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    for want in ("Worksheet (PDF)", "Spreadsheet (XLSX)", "Answer key (PDF)", "GIF for slides"):
+    for want in ("Worksheet (PDF)", "Spreadsheet (XLSX)", "Answer key (PDF)", "Answer key (XLSX)",
+                 "GIF for slides"):
         assert want in labels
 
 
@@ -151,6 +152,18 @@ def test_absurd_variant_counts_give_a_message():
     at.number_input(key=f"{NS}.variants").set_value(3)
     at.run()
     assert "Class pack of 3 (PDF)" in [b.proto.label for b in at.get("download_button")]
+
+
+def test_a_spreadsheet_class_pack_offers_its_keys_as_a_file_of_their_own():
+    at = app("residual/5")
+    at.number_input(key=f"{NS}.variants").set_value(3)
+    at.selectbox(key=f"{NS}.pack_format").set_value("xlsx")
+    at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Class pack of 3 (XLSX)" in labels and "Answer keys of the 3 (XLSX)" in labels
+    at.checkbox(key=f"{NS}.pack_answers").uncheck().run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Class pack of 3 (XLSX)" in labels and "Answer keys of the 3 (XLSX)" not in labels
 
 
 def test_a_code_typed_from_a_printed_sheet_opens_that_exercise():
@@ -200,7 +213,8 @@ def test_step_check_carries_the_learners_own_h_forward_and_the_drawing_shows_it(
 
 
 @pytest.mark.parametrize("code", ["conv/3", "bottleneck/2", "jacobian/4", "attention/5",
-                                  "encoder/6/share:0.5"])
+                                  "encoder/6/share:0.5", "encoder/2/1x1x1/sym:all",
+                                  "jacobian/1/1x1/sym:input"])
 def test_every_block_steps_check_and_hint_without_an_error(code):
     """Each step's Check and first hint on every block type (empty answers: all "not filled in")."""
     at = app(code)
@@ -235,3 +249,50 @@ def test_a_wrong_answer_is_named_as_the_mistake_that_explains_it():
     assert not at.exception
     named = [w.value for w in at.warning if "matches a common mistake" in w.value]
     assert named and all("skip connection is left out" in w for w in named)
+
+
+# ---------------------------------------------------------------- practice with symbols (issue 12 §6)
+
+def test_an_exercise_with_symbols_takes_expressions_and_names_a_mistake():
+    """residual/7/1x1x1/sym:all: every matrix a symbol (x, w1, b1, w2, b2). Answered as expressions
+    written differently from the engine's, all four cells are right; an Out without the skip x is wrong
+    and named as the forgotten skip."""
+    at = app("residual/7/1x1x1/sym:all")
+    assert code_of(at) == "residual/7/1x1x1/sym:all" and at.session_state[f"{NS}.symbols"] == "all"
+    ex = ExerciseSpec.parse("residual/7/1x1x1/sym:all").exercise()
+    keys = {(c.step, c.region): c.key for c in ex.cells}
+    right = {keys[(1, "product")]: "b1 + x*w1", keys[(1, "result")]: "max(0, w1*x + b1)",
+             keys[(3, "product")]: "b2 + x + w2*max(0, b1 + w1*x)",
+             keys[(3, "result")]: "relu(x + w2*relu(w1*x + b1) + b2)"}
+    type_answers(at, ex, right)
+    at.button(key=f"{NS}.check").click().run()
+    assert not at.exception
+    assert at.metric[0].value == "4 / 4"
+    type_answers(at, ex, {**right, keys[(3, "product")]: "w2*max(0, w1*x + b1) + b2"})
+    at.button(key=f"{NS}.check.3").click().run()
+    assert at.metric[0].value == "3 / 4"
+    assert "The skip adds X back" in texts(at)
+
+
+@pytest.mark.parametrize("block, symbols, words", [
+    ("residual", "input", None),
+    ("conv", "", None),  # no symbols for a conv: the choice is off
+    ("residual", "all", "at most 64 symbols"),  # at 8 × 8 × 8
+])
+def test_new_exercise_with_symbols(block, symbols, words):
+    at = app()
+    at.selectbox(key=f"{NS}.block").set_value(block).run()
+    if block == "conv":
+        assert at.selectbox(key=f"{NS}.symbols").disabled
+    else:
+        at.selectbox(key=f"{NS}.symbols").set_value(symbols).run()
+    if words:
+        for s in ("features", "hidden", "samples"):
+            at.number_input(key=f"{NS}.size.residual.{s}").set_value(8)
+    at.button(key=f"{NS}.new").click().run()
+    assert not at.exception
+    if words:
+        assert words in texts(at) and code_of(at) == "residual/1"  # the exercise stays
+    else:
+        assert code_of(at).endswith("/sym:input") == (symbols == "input")
+        assert code_of(at).startswith(f"{block}/")

@@ -121,8 +121,8 @@ def test_max_dim_is_the_callers():
 def test_a_huge_exponent_is_refused_before_building_a_number(cell):
     # Fraction('1e-10000000') takes seconds and a ten-million-digit denominator: refused by its text
     e = _error(f"1 2\n3 {cell}")
-    assert str(e) == (f"X, row 2, column 2: {cell!r} has an exponent beyond ±300; type a number such as "
-                      "2, -1 or 1/3.")
+    assert str(e).startswith(f"X, row 2, column 2: {cell!r} is too ")
+    assert str(e).endswith("(at most 17 digits, exponents within ±12); type a number such as 2, -1 or 1/3.")
 
 
 def test_an_exponent_within_bounds_is_exact():

@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..checks import check_inputs, expect_shape, random_ints, value_range, whole_number
+from ..numbers import is_symbolic
 from ..ops import Op, Scale, Softmax
 from ..reference import linear, tensor
 from ..stacked import hstack, ones, part, vstack
@@ -105,8 +106,8 @@ def self_attention(X, Wq, Wk, Wv, bq=None, bk=None, bv=None, softmax: Op | None 
         "Softmax turns each column of scores into attention weights: e to the power of each score, "
         "divided by the column's sum. The weights are positive and each column adds up to 1; "
         "the best match gets the most weight.", "A", steps[-1].result, "S", softmax or Softmax()))
-    A = steps[-1].result  # decimals: V as decimals too, so that Z is a float matrix
-    Vp = part("V", V if A.dtype == object else np.asarray(V, dtype=float))
+    A = steps[-1].result  # decimals: V as decimals too (unless it holds symbols), so Z is a float matrix
+    Vp = part("V", V if A.dtype == object or is_symbolic(V) else np.asarray(V, dtype=float))
     steps.append(multiply_step(
         "Weighted values: Z = V·A",
         "V·A: column j of Z is a mix of the value columns, each weighted by column j of A. "

@@ -31,7 +31,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..checks import value_range, whole_number
-from ..numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, parse_number, tidy
+from ..numbers import MAX_ABS, ByHandError, as_matrix, fmt, is_exact, is_symbolic, parse_number, quote, tidy
 from ..ops import NONE, RELU
 from ..reference import tensor
 from ..stacked import Part, hstack, identity, ones, part, vstack
@@ -85,7 +85,7 @@ def _tensor(name: str, data, axes: tuple[str, ...]) -> np.ndarray:
         where = ", ".join(f"{a} {i + 1}" for a, i in zip(axes, lead))
         label = f"{name}, {where}" if where else name
         out[lead] = as_matrix(label, arr[lead], max_dim=None)
-    if is_exact(out):
+    if is_exact(out) or is_symbolic(out):
         return out
     return np.asarray(out, dtype=float)
 
@@ -188,6 +188,10 @@ def _batchnorm(name: str, bn, c: int, why: str) -> tuple:
     g, b, mu, var = (_vector(f"{name} {k}", v, c, why) for k, v in
                      zip(("gamma", "beta", "running_mean", "running_var"), bn[:4]))
     eps = _scalar(f"{name} eps", bn[4])
+    for what, m in (("running_var", var), ("eps", np.array([[eps]], dtype=object))):
+        if is_symbolic(m):  # γ, β and μ may be symbols; the checks below need σ² and ε as numbers
+            raise ByHandError(f"{name} {what}: a variance and ε must be numbers (σ² + ε > 0 is checked), "
+                              "not symbols.", f"{name} {what}")
     if isinstance(eps, float) and eps == 0:
         eps = 0  # ε = 0.0 (as torch stores it) keeps batch norm exact
     if eps < 0:
@@ -261,16 +265,20 @@ class _Scale:
     note: str
 
 
-def _scales(convs: list[_Conv], exact: bool) -> dict[str, _Scale]:
+def _scales(convs: list[_Conv], exact: bool, symbolic: bool = False) -> dict[str, _Scale]:
     """Every batch norm's scale, in the order the steps meet them; ``exact``: are the inputs exact.
 
     The numbers stay exact up to the first batch norm whose √(σ² + ε) is not a fraction (or
-    whose ε is a decimal), and are decimals from that batch norm on.
+    whose ε is a decimal), and are decimals from that batch norm on. With ``symbolic`` inputs
+    every scale is exact, a root that is not a fraction kept as a square root.
     """
     out: dict[str, _Scale] = {}
     since = None  # the batch norm where the numbers became decimals
     for cv in convs:
         g, _, _, var, eps = cv.bn
+        if symbolic:
+            out[cv.index] = _symbolic_scale(g, var, eps)
+            continue
         roots = [_exact_sqrt(v + eps) for v in var[:, 0]] if exact else [None]
         if exact and all(r is not None for r in roots):
             s = tidy(np.array([gi / r for gi, r in zip(g[:, 0], roots)], dtype=object))
@@ -293,6 +301,19 @@ def _scales(convs: list[_Conv], exact: bool) -> dict[str, _Scale]:
         exact = False
         out[cv.index] = _Scale(s, False, note)
     return out
+
+
+def _symbolic_scale(g: np.ndarray, var: np.ndarray, eps) -> _Scale:
+    """``s = γ/√(σ² + ε)`` exactly, the square root kept where it is not a fraction."""
+    import sympy
+
+    from ..symbols import exact_number, to_number
+
+    roots = [sympy.sqrt(exact_number(v) + exact_number(eps)) for v in var[:, 0]]
+    s = np.array([exact_number(gi) / r for gi, r in zip(g[:, 0], roots)], dtype=object)
+    s = np.array([to_number(v) if v.is_Rational else v for v in s], dtype=object)  # √2 stays √2
+    return _Scale(s, True, "Exact with the symbols: √(σ² + ε) = "
+                  + ", ".join(fmt(r) for r in roots) + " kept as written.")
 
 
 class _Work:
@@ -417,7 +438,7 @@ class _Work:
             f"[diag(s{i}) | t{i}]·[{src}; 1] scales each channel (row) of {src} by s{i} and adds t{i}; "
             f"then ReLU sets every negative cell to 0. Shapes stay {_shape(self.maps[src])}.",
             out, hstack(D, t), vstack(Y, ones(n, scale.exact)), f"BN{i}({src})", RELU)
-        self.add(replace(step, note=self.steps[-1].note), self.maps[src])
+        self.add(replace(step, note=f"{self.steps[-1].note} {step.note}".strip()), self.maps[src])
 
     def fold(self, cv: _Conv, bn_name: str, exact: bool) -> Part:
         """``W′ = diag(s)·W``: the batch norm folded into the kernels (a multiply)."""
@@ -538,8 +559,10 @@ def _walk(kind: str, title: str, X: np.ndarray, layers: list[_Conv], stride: int
     ``kind`` is one of ``KINDS``; the walkthrough's block is the registry's name for it.
     """
     convs = layers + ([proj] if proj else [])
-    exact = all(is_exact(m) for m in [X] + [m for cv in convs for m in (cv.K, *cv.bn[:4])])
-    scales = _scales(convs, exact)  # the number type of every step, decided here once
+    mats = [X] + [m for cv in convs for m in (cv.K, *cv.bn[:4])]
+    symbolic = any(is_symbolic(m) for m in mats)
+    exact = symbolic or all(is_exact(m) for m in mats)
+    scales = _scales(convs, exact, symbolic)  # the number type of every step, decided here once
     work = _Work(_values(X, exact))
     c, h, w = X.shape
     work.add(given_step("Given the image",
@@ -1008,7 +1031,7 @@ def read_eps(text: str):
             raise ValueError("negative: ε must be 0 or more")
         return eps
     except ValueError as e:
-        raise ByHandError(f"ε: {str(text).strip()!r} is {e}; type a number such as 0 or 1e-5.",
+        raise ByHandError(f"ε: {quote(text)} is {e}; type a number such as 0 or 1e-5.",
                           "eps") from None
 
 

@@ -14,10 +14,12 @@ At ReLU's kink (a pre-activation exactly 0) we take ReLU′(0) = 0, as PyTorch d
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..checks import check_inputs, expect_shape, whole_number
-from ..numbers import ByHandError, as_matrix, is_exact, tidy
+from ..numbers import ByHandError, as_matrix, is_exact, is_symbolic, tidy, unify
 from ..ops import NONE, RELU, RELU_PRIME
 from ..stacked import Part, hstack, identity, ones, part, vstack
 from ..walkthrough import Walkthrough, arrange_step, given_step, multiply_step, op_step
@@ -30,6 +32,52 @@ MAX_BLOCKS = 6  # most blocks the unrolled view works out by hand
 
 KINK_NOTE = ("ReLU′(0) is taken as 0, as PyTorch does: ReLU has no slope at its kink, and any "
              "value between 0 and 1 would be a valid choice there.")
+
+
+DIFF_NOTE = ("Derived directly: sympy.diff of each output of F(x) = W2·ReLU(W1·x + b1) + b2 by each "
+             "feature of x gives exactly this W2·diag(ReLU′(z))·W1.")
+
+
+def _is_zero(v) -> bool:
+    """A cell that is the number 0 (a symbolic cell is not, whatever its symbols may be)."""
+    return v == 0 if not hasattr(v, "free_symbols") else bool(v.is_zero)
+
+
+def same_cells(a: np.ndarray, b: np.ndarray) -> bool:
+    """Cell by cell equal, a symbolic cell by ``expand(a − b) == 0`` (then ``simplify``)."""
+    import sympy
+
+    def same(u, v) -> bool:
+        diff = sympy.expand(sympy.sympify(u) - sympy.sympify(v))
+        return diff == 0 or sympy.simplify(diff) == 0
+
+    return a.shape == b.shape and all(same(u, v) for u, v in zip(a.flat, b.flat))
+
+
+def derived_jacobian(m: dict[str, np.ndarray]) -> np.ndarray:
+    """∂F/∂x by ``sympy.diff`` of ``F(x) = W2·ReLU(W1·x + b1) + b2``, for a symbolic block.
+
+    x is replaced by fresh symbols, F is differentiated by each of them, and x's own cells are put
+    back. ReLU of a cell of unknown sign is ``max(0, e)``, whose derivative sympy writes with a
+    Heaviside step; at e = 0 it is taken as 0, as ReLU′(0) = 0 in PyTorch and in ``RELU_PRIME``.
+    """
+    import sympy
+
+    from ..symbols import relu, to_number
+
+    x = m["x"]
+    ts = [sympy.Dummy(f"t{i}", real=True) for i in range(x.shape[0])]
+    t = np.array([[v] for v in ts], dtype=object)
+    H = np.vectorize(relu, otypes=[object])(m["W1"] @ t + m["b1"])
+    F = m["W2"] @ H + m["b2"]
+    back = dict(zip(ts, (sympy.sympify(v) for v in x[:, 0])))
+    J = np.empty((F.shape[0], len(ts)), dtype=object)
+    for i in range(F.shape[0]):
+        for j, tj in enumerate(ts):
+            d = sympy.diff(sympy.sympify(F[i, 0]), tj)
+            d = d.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: sympy.Heaviside(e.args[0], 0))
+            J[i, j] = to_number(d.xreplace(back))
+    return J
 
 
 def relu_derivative(z: np.ndarray) -> np.ndarray:
@@ -149,12 +197,11 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
     x, W1, b1, W2, b2 = (m[k] for k in ("x", "W1", "b1", "W2", "b2"))
     d, h, d_out = x.shape[0], W1.shape[0], W2.shape[0]
     g = _read_delta([1] * d_out if delta is None else delta, d_out)
-    exact = exact and is_exact(g)
-    if not exact:
-        x, W1, b1, W2, b2, g = (np.asarray(v, dtype=float) for v in (x, W1, b1, W2, b2, g))
+    exact, (x, W1, b1, W2, b2, g) = unify(x, W1, b1, W2, b2, g)
     m = {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2}
     z, D, JF = _jacobian_parts(m, exact)
-    kinks = [i + 1 for i in range(h) if float(z[i, 0]) == 0.0]
+    kinks = [i + 1 for i in range(h) if _is_zero(z[i, 0])]
+    symbolic = any(is_symbolic(v) for v in (x, W1, b1, W2, b2))
 
     given = given_step("Given one sample",
                  f"x is one sample: a column of {d} features. We ask how the block's output "
@@ -173,7 +220,7 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "(slope 0). Write z down the diagonal of diag(z) (zeros elsewhere), then take ReLU′ of each "
         "cell: D = diag(ReLU′(z)) holds each hidden unit's slope on its diagonal.",
         "D", diag_z.values, "diag(z)", RELU_PRIME, copies=diag_z, note=kink_note, quotes=("z",))
-    assert np.array_equal(np.asarray(slope.result, dtype=float), np.asarray(D, dtype=float))
+    assert all(a == b for a, b in zip(slope.result.flat, D.flat))
     dw1 = multiply_step(
         "Blocked rows",
         "D·W1 keeps the rows of W1 whose hidden unit is active and zeroes the others: "
@@ -184,6 +231,8 @@ def jacobian_walkthrough(x, W1, b1, W2, b2, delta=None, residual: bool = True) -
         "W2·(D·W1) = ∂F/∂x (called JF): the chain rule is a product of matrices, one per layer. "
         "The bias b2 does not depend on x, so it drops out.",
         "JF", hstack(part("W2", W2, "weight")), vstack(part("DW1", dw1.result)), "∂F/∂x = W2·D·W1")
+    if symbolic and same_cells(derived_jacobian(m), JF):  # the note a substitution drops
+        jf = replace(jf, note=f"{DIFF_NOTE} {jf.note}".strip(), symbolic_note=DIFF_NOTE)
     steps = [given, pre, slope, dw1, jf]
     JFp = part("JF", JF)
     gp = part("δ", g, "input")

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..numbers import ByHandError, as_matrix
+from ..numbers import ByHandError, as_matrix, is_symbolic
 from ..ops import GELU_OP, NONE, RELU, LayerNorm, Op, Scale, Softmax
 from ..reference import tensor
 from ..stacked import hstack, identity, ones, part, vstack
@@ -22,6 +22,8 @@ __all__ = ["transformer_layer", "from_torch", "random_transformer_params", "defa
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
+SYMBOLIC_SIZE = 2  # largest d_model, positions and dim_feedforward worked out with symbols
+
 # name -> (rows, cols) in terms of d (d_model) and f (dim_feedforward)
 PARAM_SHAPES = {
     "Wq": ("d", "d"), "bq": ("d", 1), "Wk": ("d", "d"), "bk": ("d", 1),
@@ -31,12 +33,17 @@ PARAM_SHAPES = {
 }
 
 
+def _floats(m: np.ndarray) -> np.ndarray:
+    """``m`` as floats, or as it is when a cell holds a symbol (its numbers then stay exact)."""
+    return m if is_symbolic(m) else np.asarray(m, dtype=float)
+
+
 def _float_params(params: dict, d: int) -> tuple[dict, int]:
     """Check every weight's presence and shape; return them as float matrices and dim_feedforward."""
     missing = [k for k in PARAM_SHAPES if k not in params]
     if missing:
         raise ByHandError(f"missing weights: {', '.join(missing)}.")
-    p = {k: np.asarray(as_matrix(k, params[k], max_dim=None), dtype=float) for k in PARAM_SHAPES}
+    p = {k: _floats(as_matrix(k, params[k], max_dim=None)) for k in PARAM_SHAPES}
     f = p["W1"].shape[0]
     for k, (r, c) in PARAM_SHAPES.items():
         want = tuple({"d": d, "f": f}.get(x, x) for x in (r, c))
@@ -71,7 +78,7 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     >>> transformer_layer(np.eye(4)[:, :3], p, nhead=2).output.shape
     (4, 3)
     """
-    X = np.asarray(as_matrix("X", X, max_dim=None), dtype=float)
+    X = _floats(as_matrix("X", X, max_dim=None))
     d, n = X.shape
     if isinstance(nhead, bool) or not isinstance(nhead, int) or nhead < 1 or d % nhead:
         raise ByHandError(f"nhead must be a whole number ≥ 1 that divides d_model ({d}), "
@@ -79,6 +86,11 @@ def transformer_layer(X, params: dict, nhead: int, norm_first: bool = False,
     if activation not in ("relu", "gelu"):
         raise ByHandError(f"activation must be 'relu' or 'gelu', not {activation!r}.", "activation")
     p, f = _float_params(params, d)
+    if any(is_symbolic(m) for m in (X, *p.values())) and (d > SYMBOLIC_SIZE or n > SYMBOLIC_SIZE
+                                                          or f > SYMBOLIC_SIZE):
+        raise ByHandError(f"with symbols the layer is worked out at d_model, positions and dim_feedforward "
+                          f"of at most {SYMBOLIC_SIZE} (its expressions grow with each LayerNorm), not "
+                          f"{d}, {n} and {f}.", "X")
     dh = d // nhead
     act = RELU if activation == "relu" else GELU_OP
     one = ones(n, exact=False)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 __all__ = ["FONT_DIR", "FONT_REGULAR", "FONT_BOLD", "layout_step", "layout_matrix", "step_text", "summary",
            "step_latex", "step_chart", "matrix_chart", "selected_cell", "cell_center", "ByHandChart",
-           "worksheet_pdf", "answer_key_pdf", "PAPERS", "worksheet_xlsx", "walkthrough_gif", "class_pack"]
+           "worksheet_pdf", "answer_key_pdf", "PAPERS", "worksheet_xlsx", "answer_key_xlsx",
+           "walkthrough_gif", "class_pack", "class_pack_key_xlsx"]
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -25,7 +26,8 @@ FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 _LAZY = {"layout_step": "layout", "layout_matrix": "layout", "step_text": "text", "summary": "text",
          "step_latex": "latex", "step_chart": "vega", "matrix_chart": "vega", "selected_cell": "vega",
          "cell_center": "vega", "ByHandChart": "vega", "worksheet_pdf": "pdf", "answer_key_pdf": "pdf",
-         "PAPERS": "pdf", "worksheet_xlsx": "xlsx", "walkthrough_gif": "gif", "class_pack": "pack"}
+         "PAPERS": "pdf", "worksheet_xlsx": "xlsx", "answer_key_xlsx": "xlsx", "walkthrough_gif": "gif",
+         "class_pack": "pack", "class_pack_key_xlsx": "pack"}
 
 
 def __getattr__(name: str):

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..numbers import ByHandError, fmt
+from ..numbers import ByHandError
 from ..walkthrough import Walkthrough
 from . import FONT_BOLD, FONT_REGULAR
 from . import palette as pal
-from .layout import Layout, created_regions, layout_step
+from .layout import Layout, cell_text, created_regions, layout_step
 
 __all__ = ["walkthrough_gif", "step_images"]
 
@@ -32,9 +32,10 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_BOLD if bold else FONT_REGULAR), size)
 
 
-def _aspect(layouts: list[Layout], decimals: int) -> float:
-    """How much wider than tall a cell must be to hold the longest value."""
-    longest = max((len(fmt(b.value, decimals)) for lay in layouts for b in lay.boxes
+def _aspect(layouts: list[tuple[Layout, tuple]], decimals: int) -> float:
+    """How much wider than tall a cell must be to hold the longest value (layouts with their steps'
+    preferred terms: a symbolic cell is drawn abbreviated, as on the page)."""
+    longest = max((len(cell_text(b.value, decimals, prefer)) for lay, prefer in layouts for b in lay.boxes
                    if b.value is not None), default=1)
     return max(1.0, 0.3 * longest + 0.2)
 
@@ -47,7 +48,8 @@ def step_images(wt: Walkthrough, decimals: int = 3, width: int = 960,
                           f"{MAX_WIDTH}, not {width!r}.", "width")
     hidden = hidden or {}
     layouts = [layout_step(s, hidden.get(k)) for k, s in enumerate(wt.steps)]
-    aspect = _aspect([layout_step(s) for s in wt.steps], decimals)  # the same boxes, hidden or not
+    # the same boxes, hidden or not
+    aspect = _aspect([(layout_step(s), s.data_symbols) for s in wt.steps], decimals)
     extents = [lay.extent(1.5, 0.5, 0.5) for lay in layouts]
     span_x = max(e[2] - e[0] for e in extents) * aspect
     span_y = max(e[3] - e[1] for e in extents)
@@ -72,7 +74,8 @@ def step_images(wt: Walkthrough, decimals: int = 3, width: int = 960,
                       fill=pal.MUTED)
         ox = (width - (ext[2] - ext[0]) * ux) / 2 - ext[0] * ux
         oy = header + 8 - ext[1] * uy
-        _draw_layout(draw, lay, created_regions(step), ox, oy, ux, uy, decimals, value_font, label_font)
+        _draw_layout(draw, lay, created_regions(step), ox, oy, ux, uy, decimals, value_font, label_font,
+                     step.data_symbols)
         if step.note:
             draw.text((MARGIN, height - MARGIN - line), step.note, font=text_font, fill=pal.MUTED)
         images.append(im)
@@ -101,7 +104,7 @@ def _dashed(draw: ImageDraw.ImageDraw, points: list[tuple[float, float]], fill: 
 
 
 def _draw_layout(draw: ImageDraw.ImageDraw, lay: Layout, created: tuple[str, ...], ox: float, oy: float,
-                 ux: float, uy: float, decimals: int, value_font, label_font) -> None:
+                 ux: float, uy: float, decimals: int, value_font, label_font, prefer=()) -> None:
     def px(size: float) -> int:
         return max(1, round(pal.scaled(size, uy)))
 
@@ -109,7 +112,7 @@ def _draw_layout(draw: ImageDraw.ImageDraw, lay: Layout, created: tuple[str, ...
         _dashed(draw, [(ox + x * ux, oy + y * uy) for x, y in ln.points], pal.LINK_COLOUR,
                 px(pal.LINK_WIDTH), *(max(2.0, pal.scaled(d, uy)) for d in pal.LINK_DASH))
     for b in sorted(lay.boxes, key=lambda b: b.region in created):  # dark borders on top
-        text = "" if b.value is None else fmt(b.value, decimals)
+        text = "" if b.value is None else cell_text(b.value, decimals, prefer)
         look = pal.box_look(b.role, hidden=b.value is None, created=b.region in created,
                             faint=pal.is_faint(b.role, text))
         x0, y0 = ox + b.x * ux, oy + b.y * uy

@@ -2,6 +2,7 @@ r"""A Step as one LaTeX string (KaTeX, for ``st.latex``): ``left · right = prod
 
 Stacked parts are split by ``|`` columns or ``\hline`` rows, fractions are ``\tfrac``, names
 are set as maths (``W2`` → ``W_{2}``, ``K₁ᵀ`` → ``K_{1}^{\top}``) and hidden cells are ``\square``.
+A symbolic cell is written by ``sympy.latex`` (``byhand.symbols.latex``): ``b_{1} + w_{11} \cdot x_{1}``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def tex_name(name: str) -> str:
 def _tex_num(v, decimals: int) -> str:
     if v is None:
         return r"\square"
+    if hasattr(v, "free_symbols"):  # a sympy cell (w₁₁·x₁ + b₁, √2/2): sympy writes its LaTeX
+        from ..symbols import latex
+
+        return latex(v)
     if isinstance(v, Fraction) and v.denominator != 1:
         sign = "-" if v < 0 else ""
         return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"

@@ -16,7 +16,8 @@ from ..practice import MAX_SEED, ExerciseSpec
 from . import pdf as pdf_mod
 from . import xlsx as xlsx_mod
 
-__all__ = ["class_pack", "class_pack_key_xlsx", "variant_specs", "MAX_VARIANTS", "FORMATS"]
+__all__ = ["class_pack", "class_pack_key_xlsx", "variant_specs", "MAX_VARIANTS", "FORMATS", "MAX_PACK_WORK",
+           "pack_work", "check_pack_work"]
 
 MAX_VARIANTS = 200
 FORMATS = ("pdf", "xlsx", "zip")
@@ -36,6 +37,42 @@ def variant_specs(spec: ExerciseSpec, variants: int) -> list[ExerciseSpec]:
         raise ByHandError(f"seeds {spec.seed}…{spec.seed + variants - 1} go past {MAX_SEED}; "
                           "start from a smaller seed.", "seed")
     return [spec.with_seed(spec.seed + i) for i in range(variants)]
+
+
+# A pack built on the server at a click is bounded by its work, ``pack_work``: variants × (the cells of
+# one variant's walkthrough + 500 for its page and sheet) × the format's cost (a PDF 1, an XLSX 5, a ZIP
+# of both and the keys 13). A unit took 0.024 ms here (61 default residual PDFs in 0.94 s, 16 encoder
+# 8×8×8 XLSX in 4.9 s, 6 bottleneck ZIPs in 4.0 s: bench/rows_limits.py), so 80,000 units keep a click to
+# about 2 s. The command line (``class_pack``) is not bounded: a teacher's own machine.
+MAX_PACK_WORK = 80_000
+_PAGE_CELLS = 500
+_FORMAT_COST = {"pdf": 1, "xlsx": 5, "zip": 13}
+
+
+def pack_work(spec: ExerciseSpec, variants: int, fmt: str) -> int:
+    """The work of a class pack (see ``MAX_PACK_WORK``); the variants share their sizes, so the first
+    one's cells count for all.
+
+    >>> pack_work(ExerciseSpec("residual", 1), 30, "pdf")
+    19590
+    """
+    wt = spec.exercise().walkthrough
+    cells = sum(m.size for s in wt.steps for m in (s.product, s.result) if m is not None)
+    cells += sum(m.values.size for s in wt.steps for m in (s.left, s.right) if m is not None)
+    return variants * (cells + _PAGE_CELLS) * _FORMAT_COST[fmt]
+
+
+def check_pack_work(spec: ExerciseSpec, variants: int, fmt: str) -> None:
+    """Raise ByHandError, saying how many variants fit, if a pack made at a click is too much work."""
+    variant_specs(spec, variants)
+    work = pack_work(spec, variants, fmt)
+    if work > MAX_PACK_WORK:
+        most = max(1, MAX_PACK_WORK // pack_work(spec, 1, fmt))
+        raise ByHandError(f"{variants} variants of this exercise as {fmt.upper()} are too much work for one "
+                          f"click (at most {most} here, about 2 s of the server's time). Make fewer, or "
+                          f"print the pack on your own computer with the command line: python -m byhand "
+                          f"worksheet {spec.block} --seed {spec.seed} --variants {variants} --format {fmt}.",
+                          "variants")
 
 
 def _pdf(exercises, kind: str, answers: bool, paper: str, decimals: int) -> bytes:

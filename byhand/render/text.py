@@ -59,8 +59,14 @@ def _cells(m: np.ndarray | None, shape: tuple[int, int], decimals: int, hidden: 
     """The matrix as text, cell by cell: ``?`` where hidden, ``·`` everywhere when not computed yet."""
     if m is None:
         return [[TO_COME] * shape[1] for _ in range(shape[0])]
-    return [["?" if (r, c) in hidden else fmt(m[r, c], decimals) for c in range(shape[1])]
+    return [["?" if (r, c) in hidden else _cell(m[r, c], decimals) for c in range(shape[1])]
             for r in range(shape[0])]
+
+
+def _cell(v, decimals: int) -> str:
+    """One cell as text; an expression without its spaces (``b₁+2·w₁``), as cells are split by spaces."""
+    s = fmt(v, decimals)
+    return s.replace(" ", "") if hasattr(v, "free_symbols") else s
 
 
 def _widths(*tables: list[list[str]]) -> list[int]:

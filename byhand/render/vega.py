@@ -16,14 +16,18 @@ Read the pick from the widget's state *before* drawing, so the same run lights i
 
 A click reruns the page with ``{"selection": {"cell": [{"region": "product", "row": 1, "col": 2}]}}``
 in that key (a result cell gives its own row and column); a double click clears it
-(``{"cell": {}}``). The chart keeps its natural size (square cells); pass ``width=`` to shrink
-it to a column. ``step_chart`` and ``matrix_chart`` return a ``ByHandChart``: an altair chart
+(``{"cell": {}}``). The chart keeps its natural size (rows as high as the widest columns are wide);
+pass ``width=`` to shrink it to a column. Each block of columns is as wide as its own texts need: each
+part of the left operand its own, the right operand and the product (stacked in the same columns) and
+the result one block, so a left operand of short ``w₁₁`` stays narrow beside a product of long sums.
+``step_chart`` and ``matrix_chart`` return a ``ByHandChart``: an altair chart
 whose spec is written directly (about 1 ms a step); show it as it is, do not combine it with
 other altair charts. Nothing here imports streamlit: ``selected_cell`` only parses the event.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import altair as alt
@@ -32,7 +36,7 @@ import numpy as np
 from ..numbers import fmt
 from ..walkthrough import Step
 from . import palette as pal
-from .layout import Layout, created_regions, layout_matrix, layout_step
+from .layout import Layout, cell_text, column_map, created_regions, layout_matrix, layout_step, widen
 from .text import summary
 
 __all__ = ["ByHandChart", "step_chart", "matrix_chart", "selected_cell", "cell_center", "BOX_FIELDS",
@@ -46,51 +50,146 @@ CELL = 40  # px per cell at the natural size
 MIN_CELL, MAX_CELL = 24, 72
 MIN_ROW = 24  # px: the lowest row, for a 13 px number with room above and below
 PAD = 4  # px around the drawing
-# Character widths in em, measured for Source Sans (Streamlit's chart font) in chromium, rounded up.
-_EM = {**dict.fromkeys("0123456789\u2212-+", 0.52), **dict.fromkeys(".,:;·", 0.26), "/": 0.36, " ": 0.22}
-_EM_OTHER = 0.58  # letters, brackets, arrows (bold included)
+# Character widths in em of Source Sans (Streamlit's chart font) in chromium, measured and rounded up: a
+# subscript or superscript digit is 0.37 em, "…" 0.95 em (wider than a digit), "w" 0.72 em and "m" 0.83 em.
+# Bold (part and op labels) is up to a tenth wider.
+_EM = {**dict.fromkeys("0123456789\u2212-+=×_<>^#aeg", 0.52), **dict.fromkeys(".,:;·′'", 0.26), " ": 0.22,
+       **dict.fromkeys("ijlI|", 0.27), **dict.fromkeys("f!()[]{}", 0.32), **dict.fromkeys("tr/", 0.36),
+       **dict.fromkeys("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", 0.39), **dict.fromkeys("sz*?", 0.44),
+       **dict.fromkeys("xεcvy", 0.49), **dict.fromkeys("JYγ–kFL", 0.51), **dict.fromkeys("VX", 0.53),
+       **dict.fromkeys("ES", 0.55), **dict.fromkeys("houATZΣ", 0.56), **dict.fromkeys("bdnpqσ√μβ", 0.58),
+       **dict.fromkeys("CPRK", 0.6), **dict.fromkeys("BDG→↓", 0.64), **dict.fromkeys("UHNOQ", 0.68),
+       "w": 0.74, "M": 0.75, "W": 0.81, **dict.fromkeys("m%", 0.85), "…": 0.97}
+_EM_OTHER = 0.62  # any other letter or sign
+_BOLD = 1.1
 
 # The columns of one box's record in the chart's data (the tests read them too).
 BOX_FIELDS = ("x", "y", "x2", "y2", "tx", "ty", "region", "part", "role", "row", "col", "text", "hidden",
               "lit", "struck", "fill", "stroke", "sw", "ink", "detail")
 
 
-def _em(text: str) -> float:
-    """Estimated width of a (possibly multi-line) text, in em."""
-    return max(sum(_EM.get(ch, _EM_OTHER) for ch in line) for line in text.split("\n"))
+def _em(text: str, bold: bool = False) -> float:
+    """Estimated width of a (possibly multi-line) text, in em.
 
-
-def _text_width(text: str, font: float, cell: float) -> float:
-    """Estimated width of a text, in cells."""
-    return _em(text) * font / cell
-
-
-def _cell_size(longest: float, span: float, width: float | None,
-               cell_size: float | None) -> tuple[float, float]:
-    """Cell size and value font size (px) for the widest number (``longest`` em) and, if given, the width.
-
-    Cells are 40 px or as wide as the widest number at 15 px; a ``width`` shrinks them, but never
-    below what that number needs at 13 px (the chart is then wider than asked).
+    >>> _em("−13/4"), _em("x1₂₂+…¹¹"), _em("w2_1₁₂")   # measured 2.35, 3.86 and 2.95
+    (2.44, 4.06, 3.08)
     """
-    longest = max(longest, 0.5)
-    cell = cell_size or min(MAX_CELL, max(CELL, math.ceil(longest * VALUE_FONT + 12)))
-    if width and not cell_size and span * cell > width:
-        cell = max(MIN_CELL, math.ceil(longest * MIN_FONT + 6), width / span)
-    font = max(MIN_FONT, min(VALUE_FONT, (cell - 6) / longest))
-    return cell, font
+    em = max(sum(_EM.get(ch, _EM_OTHER) for ch in line) for line in text.split("\n"))
+    return round(em * (_BOLD if bold else 1.0), 4)
 
 
-def _fit(boxes: _Boxes, labels: list[dict], longest: float, width: float | None,
-         cell_size: float | None) -> tuple[float, float]:
-    """Cell and font size; with a ``width``, refined twice since labels take more cells when cells shrink."""
-    x0, x1, _, _ = _bounds(boxes, labels, CELL)
-    cell, font = _cell_size(longest, x1 - x0, width, cell_size)
-    for _ in range(2 if width and not cell_size else 0):
-        x0, x1, _, _ = _bounds(boxes, labels, cell)
-        if (x1 - x0) * cell <= width:
-            break
-        cell, font = _cell_size(longest, x1 - x0, width, None)
-    return cell, font
+def _text_width(text: str, font: float, cell: float, bold: bool = False) -> float:
+    """Estimated width of a text, in cells."""
+    return _em(text, bold) * font / cell
+
+
+def _natural(longest: float) -> float:
+    """A column's natural width (px) for its widest text (em): 40 px, or that text at 15 px."""
+    return min(MAX_CELL, max(CELL, math.ceil(max(longest, 0.5) * VALUE_FONT + 12)))
+
+
+def _readable(longest: float) -> float:
+    """The narrowest a column may be (px) for its widest text (em): that text at 13 px."""
+    return max(MIN_CELL, math.ceil(max(longest, 0.5) * MIN_FONT + 6))
+
+
+def _font(cell: float, longest: float) -> float:
+    """The value font (px) in cells ``cell`` px wide for the widest text (em): 13 to 15 px."""
+    return max(MIN_FONT, min(VALUE_FONT, (cell - 6) / max(longest, 0.5)))
+
+
+def _block_widths(longest: dict[str, float], cell: float) -> dict[str, float]:
+    """Each block's column width, in cells of ``cell`` px (the widest block's columns, ``longest`` em of
+    text): at the natural size or larger, each block in proportion to its natural width; shrunk, each
+    block as far between its natural and its readable width as the widest one is (all at their readable
+    width when the widest is), never narrower than its texts at the value font.
+
+    >>> _block_widths({"left": 1.04, "main": 2.44}, 49.0)   # "−1" and "−13/4" at 15 px: 40 and 49 px
+    {'left': 0.816..., 'main': 1.0}
+    >>> _block_widths({"left": 1.04, "main": 2.44}, 38.0)   # shrunk to 13 px: 24 and 38 px
+    {'left': 0.631..., 'main': 1.0}
+    """
+    top = max(longest.values())
+    font, natural, readable = _font(cell, top), _natural(top), _readable(top)
+    if cell >= natural or natural <= readable:
+        px = {b: cell * _natural(em) / natural for b, em in longest.items()}
+    else:
+        t = (cell - readable) / (natural - readable)
+        px = {b: _readable(em) + t * (_natural(em) - _readable(em)) for b, em in longest.items()}
+    return {b: min(1.0, max(px[b], em * font + 6) / cell) for b, em in longest.items()}
+
+
+class _Columns:
+    """The drawing's columns by block (``_block``), to size its cells: one layout of unit columns, each
+    block's columns narrowed to what its texts need (``layout.column_map``)."""
+
+    def __init__(self, boxes: _Boxes, longest: dict[str, float]):
+        self.longest = longest
+        self.blocks = _blocks(boxes)
+        self.columns = sorted({(x, b) for x, b in zip(boxes.x0.tolist(), self.blocks)})
+
+    def widths(self, cell: float) -> dict[str, float]:
+        return _block_widths(self.longest, cell)
+
+    def place(self, boxes: _Boxes, labels: list[dict], cell: float) -> tuple[np.ndarray, np.ndarray, list]:
+        """The boxes' x and width (cells) and the labels' x with the blocks' widths at ``cell`` px."""
+        widths = self.widths(cell)
+        if len(widths) == 1 and all(w == 1.0 for w in widths.values()):
+            return boxes.x0, np.ones(len(boxes)), [lb["x"] for lb in labels]
+        f = column_map((x, widths[b]) for x, b in self.columns)
+        return (f(boxes.x0), np.array([widths[b] for b in self.blocks], dtype=float),
+                f([lb["x"] for lb in labels]).tolist())
+
+    def span(self, boxes: _Boxes, labels: list[dict], cell: float) -> float:
+        """The drawing's width (px) at ``cell`` px."""
+        x, w, lx = self.place(boxes, labels, cell)
+        x0, x1, _, _ = _bounds(x, x + w, boxes.y, [{**lb, "x": v} for lb, v in zip(labels, lx)], cell)
+        return (x1 - x0) * cell
+
+    def fit(self, boxes: _Boxes, labels: list[dict], width: float | None, cell_size: float | None) -> float:
+        """The widest block's cell size (px): its natural size, or with a ``width`` the largest that fits it,
+        but never below what the widest texts need at 13 px (the chart is then wider than asked)."""
+        top = max(self.longest.values())
+        cell = cell_size or _natural(top)
+        if not width or cell_size or self.span(boxes, labels, cell) <= width:
+            return cell
+        lo, hi = _readable(top), cell
+        if lo >= hi or self.span(boxes, labels, lo) >= width:
+            return lo
+        for _ in range(14):  # the width grows with the cells: halve the interval down to ~0.01 px
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if self.span(boxes, labels, mid) <= width else (lo, mid)
+        return lo
+
+
+def _block(region: str, part: str) -> str:
+    """The block of columns a box is in: each part of the left operand its own (``[W2′ | I | t2]``: the
+    identity's 0 and 1 narrower than ``w2_1₁₂``), the rest the drawing's main one (the right operand and
+    the product stacked in the same columns, the result beside or under them)."""
+    return f"left {part}" if region == "left" else "main"
+
+
+def _blocks(boxes: _Boxes) -> list[str]:
+    return [_block(r, p) for r, p in zip(boxes.region.tolist(), boxes.part)]
+
+
+def _longest(boxes: _Boxes) -> dict[str, float]:
+    """The widest text (em) of each block of a drawing, at least 0.5."""
+    out: dict[str, float] = {}
+    for b, t in set(zip(_blocks(boxes), boxes.text)):
+        out[b] = max(out.get(b, 0.5), _em(t))
+    return out or {"main": 0.5}
+
+
+def _fmt(v, decimals: int) -> str:
+    """``fmt``, kept for a symbolic cell (printing a large expression takes milliseconds, and a step is
+    drawn several times while its drawing is fitted to its page)."""
+    return _fmt_symbolic(v, decimals) if hasattr(v, "free_symbols") else fmt(v, decimals)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fmt_symbolic(v, decimals: int) -> str:
+    return fmt(v, decimals)
 
 
 def _label_font(cell: float) -> float:
@@ -101,9 +200,10 @@ def _label_font(cell: float) -> float:
 class _Boxes:
     """The layout's boxes as columns (numpy arrays), built in one pass."""
 
-    def __init__(self, lay: Layout, decimals: int):
+    def __init__(self, lay: Layout, decimals: int, prefer=()):
         boxes = lay.boxes
-        self.x = np.array([b.x for b in boxes], dtype=float)
+        self.x0 = np.array([b.x for b in boxes], dtype=float)  # as laid out, in unit columns
+        self.x, self.w = self.x0, np.ones(len(boxes))  # as drawn (``place``)
         self.y = np.array([b.y for b in boxes], dtype=float)
         self.region = np.array([b.region for b in boxes], dtype=str)
         self.part = [b.part for b in boxes]
@@ -112,7 +212,7 @@ class _Boxes:
         self.col = np.array([b.col for b in boxes], dtype=int)
         self.hidden = np.array([b.value is None for b in boxes], dtype=bool)
         self.struck = np.array([b.struck and b.value is not None for b in boxes], dtype=bool)
-        self.text = ["" if b.value is None else fmt(b.value, decimals) for b in boxes]
+        self.text = ["" if b.value is None else cell_text(b.value, decimals, prefer) for b in boxes]
         self.ty = self.y + 0.5
         self.detail = [""] * len(boxes)
         self.mark: list[str] | None = None
@@ -120,6 +220,10 @@ class _Boxes:
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def place(self, x: np.ndarray, w: np.ndarray) -> None:
+        """Draw the boxes at ``x``, ``w`` cells wide (``_Columns.place``)."""
+        self.x, self.w = x, w
 
     def isin(self, regions) -> np.ndarray:
         return np.isin(self.region, np.array(list(regions), dtype=str))
@@ -131,7 +235,7 @@ class _Boxes:
                                            self.text)]
         fill, stroke, sw, ink = (list(v) for v in zip(*looks)) if looks else ([], [], [], [])
         order = np.argsort(created * 1 + lit * 2, kind="stable")
-        cols = {"x": self.x, "y": self.y, "x2": self.x + 1, "y2": self.y + 1, "tx": self.x + 0.5,
+        cols = {"x": self.x, "y": self.y, "x2": self.x + self.w, "y2": self.y + 1, "tx": self.x + self.w / 2,
                 "ty": self.ty, "region": self.region, "part": self.part, "role": self.role,
                 "row": self.row, "col": self.col, "text": self.text, "hidden": self.hidden, "lit": lit,
                 "struck": self.struck,
@@ -156,14 +260,15 @@ def _label_records(lay: Layout) -> list[dict]:
     return out
 
 
-def _bounds(boxes: _Boxes, labels: list[dict], cell: float,
+def _bounds(x: np.ndarray, x2: np.ndarray, y: np.ndarray, labels: list[dict], cell: float,
             row: float | None = None) -> tuple[float, float, float, float]:
-    """The drawing's extent in cells: every box and every label's estimated text (rows ``row`` px high)."""
+    """The drawing's extent in cells: every box (from ``x`` to ``x2``, ``y`` to ``y + 1``) and every label's
+    estimated text (rows ``row`` px high)."""
     row = row or cell
-    x0, x1, y0, y1 = boxes.x.min(), boxes.x.max() + 1, boxes.y.min(), boxes.y.max() + 1
+    x0, x1, y0, y1 = x.min(), x2.max(), y.min(), y.max() + 1
     for lb in labels:
         font = _label_font(min(cell, row))
-        w = _text_width(lb["text"], font, cell)
+        w = _text_width(lb["text"], font, cell, lb["kind"] != "name")
         h = (lb["text"].count("\n") + 1) * 1.25 * font / row
         left = {"left": lb["x"], "right": lb["x"] - w}.get(lb["align"], lb["x"] - w / 2)
         x0, x1 = min(x0, left), max(x1, left + w)
@@ -226,7 +331,7 @@ def _chart(boxes: _Boxes, records: dict[str, list[dict]], labels: list[dict], se
     ``records`` holds the boxes that cannot be picked ("bh_boxes") and those that can ("bh_picks").
     """
     row = row or cell
-    x0, x1, y0, y1 = _bounds(boxes, labels, cell, row)
+    x0, x1, y0, y1 = _bounds(boxes.x, boxes.x + boxes.w, boxes.y, labels, cell, row)
     xs = {"domain": [x0, x1], "nice": False, "zero": False}
     ys = {"domain": [y0, y1], "nice": False, "zero": False, "reverse": True}
 
@@ -319,7 +424,7 @@ def _lit(boxes: _Boxes, step: Step, selected: tuple[int, int] | None) -> np.ndar
         return lit  # a stale pick (the sizes changed): nothing lights up
     region, row, col = boxes.region, boxes.row, boxes.col
     here = (row == i) & (col == j)
-    lit |= (region == "result") & here
+    lit |= ((region == "result") | (region == "partial")) & here
     if step.kind == "multiply":
         lit |= ((region == "left") & (row == i)) | ((region == "right") & (col == j)) | (
             (region == "product") & here)
@@ -334,7 +439,7 @@ def _dot_texts(step: Step, decimals: int) -> np.ndarray:
     """Every product cell written out as ``dot_product_text`` does, formatting each operand cell once."""
 
     def term(v) -> str:
-        t = fmt(v, decimals)
+        t = _fmt(v, decimals)
         return f"({t})" if t.startswith("\u2212") or "/" in t else t
 
     lt = [[term(v) for v in row] for row in step.left.values.tolist()]
@@ -344,7 +449,7 @@ def _dot_texts(step: Step, decimals: int) -> np.ndarray:
     for i in range(m):
         for j in range(n):
             terms = " + ".join(f"{a}·{b}" for a, b in zip(lt[i], rt[j]))
-            out[i, j] = f"{terms} = {fmt(step.product[i, j], decimals)}"
+            out[i, j] = f"{terms} = {_fmt(step.product[i, j], decimals)}"
     return out
 
 
@@ -358,7 +463,7 @@ def _details(boxes: _Boxes, step: Step, decimals: int) -> list[str]:
         if boxes.region[k] == "product" and dots is not None:
             out[k] = dots[r, c]
         elif boxes.region[k] == "result":
-            out[k] = step.op.detail(fmt(step.product[r, c], decimals), boxes.text[k])
+            out[k] = step.op.detail(_fmt(step.product[r, c], decimals), boxes.text[k])
     return out
 
 
@@ -384,7 +489,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
                cell_size: float | None = None, tooltips: bool = True,
                result_below: bool | None = None, row_height: float | None = None,
                shown: dict[tuple[str, int, int], str] | None = None,
-               light: set[tuple[str, int, int]] | None = None) -> ByHandChart:
+               light: set[tuple[str, int, int]] | None = None, pieces: list[tuple[int, int]] | None = None,
+               bands: list[tuple[int, int]] | None = None) -> ByHandChart:
     """The by-hand drawing of ``step`` as one altair chart (layers wrapped in a one-chart hconcat).
 
     ``selected=(i, j)`` (a product cell) lights up row i of the left operand, column j of the
@@ -394,7 +500,9 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     (px) shrinks the cells to fit (never below what the widest number needs at 13 px);
     ``cell_size`` (px) fixes them. ``result_below``: see ``layout_step`` (a narrower drawing).
     ``row_height`` (px, at least ``MIN_ROW``): rows lower than the cells are wide, for a drawing
-    too tall for its screen (the numbers need the width, not the height).
+    too tall for its screen (the numbers need the width, not the height). ``pieces`` / ``bands``: a
+    multiply wrapped by its contraction or by its product's columns (see ``layout_step``); a pick
+    lights its cell in every partial product and in every copy of the left operand.
     Practice: ``shown`` maps hidden boxes to the text they show instead of "?" (the learner's own
     earlier answer); ``light`` holds more boxes (region, row, col) to light up (a hint's cells).
     The product and result boxes carry the point selection ``"cell"`` (a given step's matrix
@@ -405,8 +513,8 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     >>> [p["name"] for p in chart.to_dict()["params"]]
     ['cell']
     """
-    lay = layout_step(step, hidden, result_below)
-    boxes = _Boxes(lay, decimals)
+    lay = layout_step(step, hidden, result_below, pieces, bands)
+    boxes = _Boxes(lay, decimals, step.data_symbols)
     lit = _lit(boxes, step, selected)
     for k, box in enumerate(zip(boxes.region.tolist(), boxes.row.tolist(), boxes.col.tolist())):
         if box in (light or ()):
@@ -420,10 +528,17 @@ def step_chart(step: Step, *, decimals: int = 3, selected: tuple[int, int] | Non
     created = boxes.isin(created_regions(step))
     given = step.kind == "given"  # its matrix's boxes take the picks
     pick = boxes.isin(("given",) if given else ("product", "result"))
+    longest = _longest(boxes)
+    columns = _Columns(boxes, longest)
+    cell = columns.fit(boxes, _label_records(lay), width, cell_size)
+    font = _font(cell, max(longest.values()))
+    if len(longest) > 1:  # each block's columns as wide as its own texts need
+        widths = columns.widths(cell)
+        keys = zip(boxes.region.tolist(), boxes.part, columns.blocks)
+        lay = widen(lay, {(r, p): widths[b] for r, p, b in keys})
+        boxes.place(np.array([b.x for b in lay.boxes], dtype=float), np.array([b.w for b in lay.boxes]))
     records = {"bh_boxes": boxes.records(lit, created, ~pick), "bh_picks": boxes.records(lit, created, pick)}
     labels = _label_records(lay)
-    longest = max(map(_em, set(boxes.text)), default=0.5)
-    cell, font = _fit(boxes, labels, longest, width, cell_size)
     row = max(MIN_ROW, min(row_height, cell)) if row_height else None
     if row is not None:
         font = min(font, row - 8)
@@ -467,7 +582,8 @@ def matrix_chart(name: str, m, *, decimals: int = 3, role: str = "input",
     key = "bh_picks" if selectable else "bh_boxes"
     records = {key: boxes.records(lit, created, everything)}
     labels = _label_records(lay)
-    cell, font = _fit(boxes, labels, longest, width, cell_size)
+    cell = _Columns(boxes, {"main": longest}).fit(boxes, labels, width, cell_size)
+    font = _font(cell, longest)
     if marks and not cell_size:
         cell = max(cell, 44)
     return _chart(boxes, records, labels, [], cell=cell, font=font, selectable=selectable,
@@ -488,7 +604,7 @@ def cell_center(chart: ByHandChart, region: str, row: int, col: int) -> tuple[fl
     for records in chart.data.values():
         for r in records:
             if r.get("region") == region and r.get("row") == row and r.get("col") == col:
-                return (PAD + (r["x"] + 0.5 - geo["x0"]) * geo["cell"],
+                return (PAD + (r["tx"] - geo["x0"]) * geo["cell"],
                         PAD + (r["y"] + 0.5 - geo["y0"]) * geo["row"])
     raise KeyError((region, row, col))
 

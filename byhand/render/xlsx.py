@@ -132,6 +132,11 @@ def _axis(positions: list[float]):
     return to_cell
 
 
+def _symbolic(v) -> bool:
+    """A cell holding an expression in symbols (``w11·x1 + b1``): written as text, never as a number."""
+    return bool(getattr(v, "free_symbols", None))
+
+
 def _num(v) -> float | int:
     """A value as Excel stores it."""
     if isinstance(v, (int, np.integer)):
@@ -438,6 +443,9 @@ def _plan_checks(plan: SheetPlan, ex: Exercise, step_cells: list, col0: int, dec
         plan.cells.append(XCell(top - 1, col0, "Self-check", kind="label", bold=True))
         for c in ex.cells_of(k):
             r, cc = sc.at[(c.region, c.row, c.col)]
+            if _symbolic(c.answer):  # an expression is checked by equivalence, on the Practice page only
+                plan.cells.append(XCell(r, col0 + cc - first, "Practice page", kind="label"))
+                continue
             salts = _salts(public, c)
             code, bin_ = answer_code(c.answer, decimals, salts)
             line = CHECK_HEADER_ROWS + 1 + len(plan.checks)  # its row on the check sheet (0-based)
@@ -447,6 +455,8 @@ def _plan_checks(plan: SheetPlan, ex: Exercise, step_cells: list, col0: int, dec
             chk = (r, col0 + cc - first)
             plan.cells.append(XCell(*chk, "NOT DONE", formula, "check", key=c.key))
             checks.append(chk)
+    if not checks:
+        return
     top, bottom = min(r for r, _ in checks), max(r for r, _ in checks)
     area = xl_range(top, col0, bottom, col0 + width - 1)
     plan.cells.append(XCell(4, 0, "Score:", kind="label", bold=True))
@@ -593,7 +603,10 @@ def write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, name: str, plan: She
             ws.write_formula(c.row, c.col, c.formula, formats.get(c.fill, border=1, align="center"), "?")
         else:
             f = formats.get(c.fill, _num_format(c.value, decimals), border=1, align="center", bold=c.bold)
-            if c.formula is None:
+            if _symbolic(c.value):  # the expression as text: a spreadsheet formula cannot hold symbols
+                text = formats.get(c.fill, border=1, bold=c.bold)
+                ws.write_string(c.row, c.col, fmt(c.value, decimals), text)
+            elif c.formula is None:
                 ws.write_number(c.row, c.col, _num(c.value), f)
             else:
                 ws.write_formula(c.row, c.col, c.formula, f, _num(c.value))
@@ -662,7 +675,8 @@ def add_answer_list(wb, formats, exercises: list[Exercise], kind: str, decimals:
             ws.write_string(line, 2, c.where)
             ws.write_string(line, 3, _ref(at[c.key]))
             ws.write_string(line, 4, fmt(c.answer, decimals))
-            ws.write_number(line, 5, _num(c.answer), formats.get(num=_num_format(c.answer, decimals)))
+            if not _symbolic(c.answer):
+                ws.write_number(line, 5, _num(c.answer), formats.get(num=_num_format(c.answer, decimals)))
             line += 1
     ws.freeze_panes(1, 0)
 

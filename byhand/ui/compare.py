@@ -13,7 +13,8 @@ __all__ = ["difference_marks", "compare_outputs"]
 
 
 def difference_marks(with_skip: np.ndarray, without: np.ndarray) -> dict[tuple[int, int], str]:
-    """The cells that differ, each with ``+d`` or ``−d`` = (with) − (without).
+    """The cells that differ, each with ``+d`` or ``−d`` = (with) − (without); ``≠`` where the difference
+    is an expression in symbols (its sign is not known).
 
     >>> difference_marks(np.array([[3, 1]]), np.array([[1, 1]]))
     {(0, 0): '+2'}
@@ -21,7 +22,9 @@ def difference_marks(with_skip: np.ndarray, without: np.ndarray) -> dict[tuple[i
     marks = {}
     for (i, j), v in np.ndenumerate(with_skip):
         d = v - without[i, j]
-        if d != 0:
+        if hasattr(d, "free_symbols") and d.free_symbols:
+            marks[(i, j)] = "\u2260"
+        elif d != 0:
             marks[(i, j)] = ("+" if d > 0 else "\u2212") + fmt(abs(d))
     return marks
 

@@ -21,12 +21,14 @@ import streamlit as st
 
 from ..numbers import fmt
 from ..render.latex import step_latex
+from ..render.layout import split_bands, split_pieces
 from ..render.text import step_text
 from ..render.vega import selected_cell, step_chart
 from ..walkthrough import Step, Walkthrough, dot_product_text
 
-__all__ = ["SPEEDS", "PAGE_BOX", "PRESENT_BOX", "presenting", "drawing_box", "fitted_chart", "step_key",
-           "advance", "clamp_step", "step_player", "step_caption", "step_view", "picked_cell", "print_menu"]
+__all__ = ["SPEEDS", "PAGE_BOX", "PRESENT_BOX", "presenting", "drawing_box", "fitted_chart", "wrapping",
+           "step_key", "advance", "clamp_step", "step_player", "step_caption", "step_view", "picked_cell",
+           "print_menu"]
 
 SPEEDS = {"Slow": 4.0, "Normal": 2.5, "Fast": 1.2}  # seconds per step
 # The drawing's box (px) on a 1280 × 800 projector: beside the open sidebar, under the title and the
@@ -59,24 +61,57 @@ def _drawn_size(chart) -> tuple[float, float]:
 def fitted_chart(step: Step, *, decimals: int = 3, selected=None, box: tuple[int, int] | None = None):
     """``step_chart`` sized to its box (``drawing_box()`` unless given): its natural size, its cells
     shrunk to fit the box's width and height, never below what its numbers need to stay readable;
-    then its rows made lower than its cells are wide (down to ``vega.MIN_ROW``) and, for a drawing
-    still too wide, the op's result put under the product."""
+    for a drawing still too wide, the op's result put under the product, then the multiply wrapped
+    (``wrapping``); then its rows made lower than its cells are wide (down to ``vega.MIN_ROW``)."""
     width, height = box or drawing_box()
-    chart = step_chart(step, decimals=decimals, selected=selected, width=width)
+
+    def draw(tooltips: bool = True, **kw):
+        return step_chart(step, decimals=decimals, selected=selected, tooltips=tooltips, **kw)
+
+    chart = draw(width=width)
     w, h = _drawn_size(chart)
-    below = None
+    fit: dict = {}
     if w > width and step.answer_region == "result" and step.kind == "multiply":
-        below = True  # too wide even at the smallest readable cells: the op's result under the product
-        chart = step_chart(step, decimals=decimals, selected=selected, width=width, result_below=True)
+        fit["result_below"] = True  # too wide even at the smallest readable cells: the result under it
+        chart = draw(width=width, **fit)
+        w, h = _drawn_size(chart)
+    if w > width and step.kind == "multiply":  # still too wide: wrapped, in as few pieces as it takes
+        fit.update(wrapping(step, width, lambda **kw: _drawn_size(draw(False, width=width, **fit, **kw))))
+        chart = draw(width=width, **fit)
         h = _drawn_size(chart)[1]
     if h > height:  # smaller square cells, as far as the numbers allow (step_chart's own limit)
         narrower = _drawn_size(chart)[0] * height / h
-        chart = step_chart(step, decimals=decimals, selected=selected, width=narrower, result_below=below)
+        chart = draw(width=narrower, **fit)
         h = _drawn_size(chart)[1]
     if h > height:  # then lower rows: a number needs its width, not its height
-        chart = step_chart(step, decimals=decimals, selected=selected, cell_size=chart.geometry["cell"],
-                           row_height=chart.geometry["row"] * (height - 4) / h, result_below=below)
+        row = chart.geometry["row"] * (height - 4) / h
+        chart = draw(cell_size=chart.geometry["cell"], row_height=row, **fit)
     return chart
+
+
+def wrapping(step: Step, width: float, size: Callable[..., tuple[float, float]], most: int = 4,
+             band: int = 3) -> dict:
+    """How to wrap a multiply too wide for ``width`` px: ``{"pieces": …}`` (its contraction cut, the
+    partial products summed) or ``{"bands": …}`` (its product's columns cut, at least ``band`` to a
+    band), in the fewest pieces or bands that fit (the lower drawing when both fit), at most ``most``;
+    ``{}`` when none fits (more, thinner slices would no longer read as one multiply).
+    ``size(**wrap)`` is the drawing's size in px."""
+    k, n = step.left.shape[1], step.right.shape[1]
+    options: dict[str, tuple[int, dict]] = {}
+    for cut in range(k - 1, 0, -1):  # every way of cutting the contraction, fewest pieces first
+        pieces = split_pieces(step.left, cut)
+        options.setdefault(repr(pieces), (len(pieces), {"pieces": pieces}))
+    for count in range(2, n // band + 1):
+        options.setdefault(f"bands {count}", (count, {"bands": split_bands(n, count)}))
+    for count in range(2, most + 1):
+        fits = []
+        for c, wrap in options.values():
+            if c == count:
+                w, h = size(**wrap)
+                fits += [(h, w, wrap)] if w <= width else []
+        if fits:
+            return min(fits, key=lambda f: (f[0], f[1]))[2]
+    return {}
 
 
 def step_key(ns: str) -> str:
@@ -204,8 +239,13 @@ def _on_choose(ns: str, k: int) -> None:
     ss[f"{ns}.cell.{k}"] = None if "—" in (r, c) else (r - 1, c - 1)
 
 
-def _cell_words(step: Step, i: int, j: int, decimals: int) -> str:
-    """The picked cell in words: the dot product, then the op."""
+def _cell_words(step: Step, i: int, j: int, decimals: int, values: dict | None = None) -> str:
+    """The picked cell in words: the dot product, then the op; a symbolic cell's whole expression and,
+    where every symbol has one of ``values``, its number (``byhand.formula.cell_formula``)."""
+    if hasattr(step.product[i, j], "free_symbols") or hasattr(step.result[i, j], "free_symbols"):
+        from ..formula import cell_formula
+
+        return cell_formula(step, i, j, values or {}, decimals)
     name = step.product_name or step.name
     if step.kind == "multiply":
         text = f"{name} [{i + 1}, {j + 1}] = {dot_product_text(step, i, j, decimals)}"
@@ -226,7 +266,10 @@ def step_caption(step: Step) -> None:
 def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
               box: tuple[int, int] | None = None) -> None:
     """One step: title, the by-hand drawing with cell picking, its caption, the dot product, a text view."""
+    from .formula import formula_values
+
     ss = st.session_state
+    values = formula_values(ns)
     st.subheader(f"Step {k + 1} of {n_steps}: {step.title}", anchor=False)
     pickable = _pickable(step)
     cell = picked_cell(ns, k, step)
@@ -245,7 +288,7 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
     step_caption(step)
     if presenting():  # the picked cell's dot product still shows: the class sees how it is made
         if cell is not None:
-            st.code(_cell_words(step, *cell, decimals), language=None, wrap_lines=True)
+            st.code(_cell_words(step, *cell, decimals, values), language=None, wrap_lines=True)
         return
     if pickable:
         c_text, c_row, c_col = st.columns([6, 1, 1], vertical_alignment="bottom")
@@ -259,7 +302,7 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
                            "to see how it is made: its row of the left matrix meets its column of the one "
                            "above.")
             else:
-                st.code(_cell_words(step, *cell, decimals), language=None, wrap_lines=True)
+                st.code(_cell_words(step, *cell, decimals, values), language=None, wrap_lines=True)
     with st.expander("Text / LaTeX view of this step"):
         view = st.segmented_control("View", ["Text", "LaTeX"], key=f"{ns}.view", default="Text",
                                     required=True, label_visibility="collapsed")
@@ -269,17 +312,21 @@ def step_view(ns: str, step: Step, k: int, n_steps: int, *, decimals: int = 3,
             st.code(step_text(step, decimals), language=None)
 
 
-def print_menu(wt: Walkthrough, ns: str, decimals: int = 3, example: str | None = None) -> None:
+def print_menu(wt: Walkthrough, ns: str, decimals: int = 3, example: str | None = None,
+               model_code: str | None = None) -> None:
     """"Print this example": exactly the example on screen as a worksheet (PDF with its answer key),
-    a spreadsheet with live formulas and self-checks, a GIF for slides, and (``example``, its JSON
-    text) a file the command line prints again. Each file is made only when its button is pressed."""
+    a spreadsheet with live formulas and self-checks, a GIF for slides, a Jupyter notebook that works
+    it again in PyTorch (with ``model_code``, the model itself too), and (``example``, its JSON text) a
+    file the command line prints again. Each file is made only when its button is pressed."""
+    from ..notebook import notebook_bytes
     from ..render.gif import walkthrough_gif  # Pillow, fpdf2, xlsxwriter: loaded on first use
     from ..render.pdf import worksheet_pdf
-    from ..render.xlsx import worksheet_xlsx
+    from ..render.xlsx import answer_key_xlsx, worksheet_xlsx
 
     stem = f"byhand-{wt.block}"
     with st.popover("Print this example", icon=":material/print:",
-                    help="The example on screen, as edited: a worksheet, a spreadsheet, a GIF for slides."):
+                    help="The example on screen, as edited: a worksheet, a spreadsheet, a GIF for slides, "
+                         "a notebook."):
         st.download_button("Worksheet with answer key (PDF)", icon=":material/picture_as_pdf:",
                            data=lambda: worksheet_pdf(wt, "practice", answers=True, decimals=decimals),
                            file_name=f"{stem}.pdf", mime="application/pdf", key=f"{ns}.pdf",
@@ -289,11 +336,24 @@ def print_menu(wt: Walkthrough, ns: str, decimals: int = 3, example: str | None 
                            data=lambda: worksheet_xlsx(wt, "practice", decimals=decimals),
                            file_name=f"{stem}.xlsx", key=f"{ns}.xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           help="Type the answers; live formulas check them.")
+                           help="For the student: type the answers; live formulas check them.")
+        st.download_button("Answer key (XLSX)", icon=":material/key:",
+                           data=lambda: answer_key_xlsx(wt, "practice", decimals=decimals),
+                           file_name=f"{stem}-key.xlsx", key=f"{ns}.xlsx_key", on_click="ignore",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           help="For the teacher: the worked sheet and the list of answers.")
         st.download_button("GIF for slides", icon=":material/animated_images:",
                            data=lambda: walkthrough_gif(wt, decimals), file_name=f"{stem}.gif",
                            mime="image/gif", key=f"{ns}.gif", on_click="ignore",
                            help="Every step of this example as one frame of an animated GIF, for slides.")
+        symbols = bool(wt.symbols)
+        st.download_button("Notebook (.ipynb)", icon=":material/code:", key=f"{ns}.notebook",
+                           data=b"" if symbols else lambda: notebook_bytes(wt, model_code),
+                           file_name=f"{stem}.ipynb", mime="application/x-ipynb+json", on_click="ignore",
+                           disabled=symbols,
+                           help="Put numbers in for the symbols first: PyTorch works with numbers." if symbols
+                           else "Works every step again in PyTorch with the same numbers and checks it "
+                                "against the by-hand values; runs in Colab or Jupyter.")
         if example is not None:
             st.download_button("Example (JSON)", icon=":material/data_object:", data=example,
                                file_name=f"{stem}.json", mime="application/json", key=f"{ns}.json",

@@ -19,9 +19,8 @@ matrix and the cell (1-based, as the editors' row and column labels are).
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -29,9 +28,10 @@ import streamlit as st
 from ..checks import whole_number
 from ..example import ExampleSpec, Rows
 from ..numbers import ByHandError, read_matrix_text
+from .plain import md_escape
 
 __all__ = ["editor_key", "set_example", "example_controls", "matrix_editors", "valid_or_last", "show_error",
-           "md_escape"]
+           "md_escape", "drop_crafted_edits"]
 
 
 def editor_key(ns: str, name: str) -> str:
@@ -154,11 +154,49 @@ def _editor(spec: ExampleSpec, name: str, rows: Rows, caption: str | None) -> Ro
         st.caption(caption)
     if message:
         st.error(md_escape(message), icon=":material/content_paste_off:")
+    if drop_crafted_edits(editor_key(ns, name), len(rows), [str(j + 1) for j in range(len(rows[0]))]):
+        st.error(md_escape(f"The edits of {name} this browser sent do not fit a {shape} matrix, so they are "
+                           f"left out: {name} starts again from the example shown."), icon=":material/error:")
     config = {str(j + 1): st.column_config.TextColumn(str(j + 1), width=_CELL_WIDTH)
               for j in range(len(rows[0]))}
     edited = st.data_editor(_frame(rows), key=editor_key(ns, name), num_rows="fixed", column_config=config,
                             width="content")
     return [["" if v is None else str(v) for v in row] for row in edited.to_numpy().tolist()]
+
+
+def _well_formed(state, rows: int, columns: set[str]) -> bool:
+    """Whether a data editor's state is one a browser sends for a fixed editor of text cells: edits of
+    cells inside it (rows 0…rows−1, known columns) to text, numbers or None; no rows added or deleted."""
+    if not isinstance(state, Mapping):
+        return False
+    edited = state.get("edited_rows", {})
+    if state.get("added_rows") or state.get("deleted_rows") or not isinstance(edited, Mapping):
+        return False
+    def cell_ok(c, v) -> bool:
+        return c in columns and (v is None or isinstance(v, (str, int, float)))
+
+    return all(type(r) is int and 0 <= r < rows and isinstance(cells, Mapping)
+               and all(cell_ok(c, v) for c, v in cells.items()) for r, cells in edited.items())
+
+
+def drop_crafted_edits(key: str, rows: int, columns: list[str]) -> bool:
+    """Drop data editor ``key``'s state if no browser would send it for this editor (call before drawing it).
+
+    A tampering client can send any JSON as a widget's state: a row or column outside the matrix, a
+    negative row (pandas would edit the last one), added rows. Streamlit would raise an IndexError or
+    a KeyError drawing the editor; instead the state is treated as bad input: dropped, and True is
+    returned for the page to say so.
+    """
+    ss = st.session_state
+    if key not in ss:
+        return False
+    try:
+        ok = _well_formed(ss[key], rows, set(columns))
+    except (ValueError, TypeError, AttributeError, KeyError):  # a state Streamlit cannot even read
+        ok = False
+    if not ok:
+        del ss[key]
+    return not ok
 
 
 _CELL_WIDTH = 56  # px of a text column; the index column and the borders take about 56 more
@@ -238,15 +276,6 @@ def valid_or_last(spec: ExampleSpec, rows: dict[str, Rows],
         return st.session_state[f"{spec.ns}.valid"], e
     st.session_state[f"{spec.ns}.valid"] = rows
     return rows, None
-
-
-def md_escape(text: str) -> str:
-    r"""Text shown literally in Markdown: what a user typed (or a link held) never becomes a link or markup.
-
-    >>> print(md_escape("'[x](y)' is *not* a number"))
-    '\[x\]\(y\)' is \*not\* a number
-    """
-    return re.sub(r"([\\`*_{}\[\]()<>#+!|~$:-])", r"\\\1", str(text))
 
 
 def show_error(e: ByHandError | None, *places) -> None:

@@ -43,7 +43,7 @@ def restore_once(spec: ExampleSpec, read_extra=None, use_link: bool = True) -> l
         ss[f"{ns}.step"] = read_step(params, messages)
     if read_extra is not None:
         read_extra(params, messages)
-    ss[f"{ns}.link_messages"] = (messages, found["base"])
+    ss[f"{ns}.link_messages"] = (messages, ss[f"{ns}.base"])  # the link's symbols (formula=) may show
     return messages
 
 

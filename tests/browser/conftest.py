@@ -3,7 +3,8 @@
 Without /usr/bin/chromium the browser tests skip locally and fail in CI (``CI=true``).
 Helpers for every browser test: ``wait_idle(page)`` waits until the script has finished,
 ``edit_cell(page, editor, row, col, text)`` types into a data-editor cell (a canvas), and
-``shot(page, name)`` saves a screenshot under test-artifacts/.
+``shot(page, name)`` saves a screenshot under test-artifacts/, ``texts(page, selector, n)`` reads the
+texts of ``n`` elements once they are drawn, and ``open_(page, url)`` opens a URL without an exception.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
 
 
 @contextlib.contextmanager
-def streamlit_server(log_name: str = "streamlit-server.log"):
-    """A new ``streamlit run app.py`` server on a free localhost port: its URL, stopped on exit."""
+def streamlit_server(log_name: str = "streamlit-server.log", env: dict | None = None):
+    """A new ``streamlit run app.py`` server on a free localhost port: its URL, stopped on exit.
+    ``env``: variables to set for the server (beside this process's own)."""
     port = _free_port()
     log = (ARTIFACTS / log_name)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -65,7 +67,7 @@ def streamlit_server(log_name: str = "streamlit-server.log"):
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -77,6 +79,22 @@ def streamlit_server(log_name: str = "streamlit-server.log"):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# Every browser test runs in one xdist worker, one after another (``--dist loadgroup``): one app server
+# and one Chromium, as without xdist, while the other worker runs the engine and AppTest tests. Each
+# browser test module says so (``pytestmark``), as xdist documents. (pytest 9.2 with xdist 3.8 ignores
+# the groups and ran browser tests in both workers: requirements-dev.txt keeps pytest below 9.2.)
+BROWSER = pytest.mark.xdist_group("browser")
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test module without ``BROWSER`` in its ``pytestmark`` is a usage error."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents and item.get_closest_marker("xdist_group") is None:
+            raise pytest.UsageError(f"{item.nodeid}: a browser test module needs pytestmark = BROWSER "
+                                    "(tests/browser/conftest.py)")
 
 
 @pytest.fixture(scope="session")
@@ -118,10 +136,11 @@ def warm_app(browser, app_url):
     return app_url
 
 
-@pytest.fixture
-def page(browser, app_url, warm_app):
-    """A fresh page (own context, 1400 × 1000) for one test; ``page.app_url`` is the server's URL."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+@contextlib.contextmanager
+def screen_page(browser, app_url: str, width: int, height: int):
+    """A fresh page in its own context with a ``width`` × ``height`` screen; ``page.app_url`` is the
+    server's URL."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     pg.app_url = app_url
@@ -129,6 +148,13 @@ def page(browser, app_url, warm_app):
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser, app_url, warm_app):
+    """A fresh page (own context, 1400 × 1000) for one test."""
+    with screen_page(browser, app_url, 1400, 1000) as pg:
+        yield pg
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
@@ -203,6 +229,24 @@ def shot(page, name: str, *, full: bool = True) -> Path:
         if full and size:
             page.set_viewport_size(size)
     return path
+
+
+def texts(page, selector: str, n: int, timeout: float = 30.0) -> list[str]:
+    """The texts of the first ``n`` elements matching ``selector``, once there are ``n`` (a busy machine
+    may still be drawing them after the script has finished)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [e.inner_text().strip() for e in page.locator(selector).all()]
+        if len(found) >= n or time.monotonic() > deadline:
+            return found[:n]
+        page.wait_for_timeout(200)
+
+
+def open_(page, url: str) -> None:
+    """Open ``url``, wait for the script to finish and assert that it raised nothing."""
+    page.goto(url)
+    wait_idle(page, 60_000)
+    no_exception(page)
 
 
 def no_exception(page) -> None:

@@ -8,7 +8,9 @@ plus 100 > 50 and the ReLU keeps them all.
 
 from __future__ import annotations
 
-from .conftest import edit_cell, goto, no_exception, shot, wait_idle
+from .conftest import BROWSER, edit_cell, goto, no_exception, shot, wait_idle
+
+pytestmark = BROWSER
 
 
 def _ours(page) -> list[float]:

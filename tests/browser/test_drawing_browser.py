@@ -15,6 +15,10 @@ import pytest
 from byhand import default_residual, residual_block
 from byhand.render.vega import cell_center, step_chart
 
+from .conftest import BROWSER
+
+pytestmark = BROWSER
+
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 SCRIPT = """

@@ -11,9 +11,9 @@ import pytest
 
 from byhand.ui.site import pages
 
-from .conftest import IDLE, goto, no_exception, shot, streamlit_server, wait_idle
+from .conftest import BROWSER, IDLE, goto, no_exception, shot, streamlit_server, wait_idle
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), BROWSER]
 
 
 def sidebar_links(page) -> list[str]:
@@ -43,7 +43,7 @@ def test_every_registered_page_is_in_the_sidebar_in_its_section(page):
     links = sidebar_links(page)
     assert [t for t in (p.title for p, _ in pages()) if not any(t in link for link in links)] == []
     sections = page.locator("[data-testid='stNavSectionHeader']").all_inner_texts()
-    assert [s.strip() for s in sections] == ["Start", "Walkthroughs", "Why & practice"]
+    assert [s.strip() for s in sections] == ["Start", "Walkthroughs", "Why & practice", "Classroom"]
 
 
 def test_the_home_card_of_a_page_without_a_file_opens_it(page):

@@ -5,7 +5,9 @@ from urllib.parse import unquote
 from byhand.numbers import fmt
 from byhand.practice import ExerciseSpec
 
-from .conftest import edit_cell, goto, no_exception, shot, wait_idle
+from .conftest import BROWSER, edit_cell, goto, no_exception, shot, wait_idle
+
+pytestmark = BROWSER
 
 
 def test_practice_round_in_the_browser(page, tmp_path):

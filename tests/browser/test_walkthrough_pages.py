@@ -8,13 +8,15 @@ default example Out = [[4, 0, 0], [0, 3, 2], [6, 1, 2]], and with X[1, 1] = 5 it
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from apptest_helpers import matrix_in_text_view
 
-from .conftest import edit_cell, goto, no_exception, shot, wait_idle
+from .conftest import BROWSER, edit_cell, goto, no_exception, shot, wait_idle
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), BROWSER]
 
 
 def text_view(page) -> str:
@@ -269,4 +271,19 @@ def test_the_worksheet_prints_the_edited_example_on_screen(page, tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
     values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert 5 in values  # the edited X[1, 1] is a given cell of the sheet
+    assert 12 not in values and "12" not in values  # the student's file holds no answer
+    page.keyboard.press("Escape")
+    key = _print_this_example(page, "Answer key \\(XLSX\\)", tmp_path / "k.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(key))
+    answers = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert 12 in answers or "12" in answers  # the teacher's key holds the edited example's answer
+    page.keyboard.press("Escape")
+    notebook = json.loads(_print_this_example(page, "Notebook", tmp_path / "n.ipynb"))
+    code = "\n\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    (tmp_path / "notebook.py").write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, "notebook.py"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "M['X'] = T([[5.0, 2.0, 0.0]," in code  # the edited X, worked again in PyTorch
+    assert "✓ Out (3×3) agrees" in done.stdout and "[[12.0, 0.0, 0.0]," in code  # Out's row 1 by hand
     no_exception(page)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from apptest_helpers import matrix_in_text_view
 
-from .conftest import edit_cell, goto, no_exception, shot, wait_idle
+from .conftest import BROWSER, edit_cell, goto, no_exception, shot, wait_idle
+
+pytestmark = BROWSER
 
 
 def _text_view(page) -> str:
