@@ -3,13 +3,13 @@
 The limits come from a measured budget (about 2 s of CPU and 200 MB per request on the machine the app
 was measured on; bench/rows_limits.py records the worst allowed settings). Here: the settings the issue
 found too slow are refused with a message saying the limit, the settings at the edge are allowed, and
-the worst allowed ones finish (a generous stall guard, never a timing) within 200 MB (tracemalloc sees
-every numpy allocation). A run advanced in chunks, stopped and resumed gives exactly the same curves.
+the worst allowed ones finish within 200 MB (tracemalloc sees every numpy allocation; a run that never
+ends is stopped by the test's timeout, never timed). A run advanced in chunks, stopped and resumed gives
+exactly the same curves.
 """
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -71,14 +71,17 @@ def test_sweeps_the_issue_found_too_long_are_refused_and_nearby_ones_allowed():
     assert 10_000 * 25 * 8 == MAX_VECTORS
 
 
-def measure(fn, **kwargs):
+def peak_mb(fn, **kwargs) -> float:
+    """The most memory ``fn(**kwargs)`` held at once, in MB."""
     tracemalloc.start()
-    start = time.process_time()
     try:
         fn(**kwargs)
-        return time.process_time() - start, tracemalloc.get_traced_memory()[1] / 1e6
+        return tracemalloc.get_traced_memory()[1] / 1e6
     finally:
         tracemalloc.stop()
+
+
+STALL = pytest.mark.timeout(300)  # a run that never ends fails here (bench/rows_limits.py: the figures)
 
 
 WORST_SWEEPS = [  # at the edges of the sweep's limits
@@ -90,10 +93,9 @@ WORST_SWEEPS = [  # at the edges of the sweep's limits
 
 
 @pytest.mark.parametrize("kwargs", WORST_SWEEPS, ids=lambda k: "-".join(map(str, k.values())))
+@STALL
 def test_the_worst_allowed_sweeps_finish_within_200_mb(kwargs):
-    seconds, mb = measure(gradient_norms, **kwargs)
-    assert mb < 200, mb
-    assert seconds < 30  # a stall guard only: bench/rows_limits.py records the real figures
+    assert peak_mb(gradient_norms, **kwargs) < 200
 
 
 NARROW_STEPS = 5000 * MAX_TRAIN_WORK // train_work(ALL_DEPTHS[:-1], 4, 5000)  # the most at width 4
@@ -104,10 +106,9 @@ WORST_TRAINING = [
 
 
 @pytest.mark.parametrize("kwargs", WORST_TRAINING, ids=["deepest", "all-depths-narrow"])
+@STALL
 def test_the_worst_allowed_training_runs_finish_within_200_mb(kwargs):
-    seconds, mb = measure(train_stacks, **kwargs)
-    assert mb < 200, mb
-    assert seconds < 30  # a stall guard only
+    assert peak_mb(train_stacks, **kwargs) < 200
 
 
 def test_a_run_in_chunks_stopped_and_resumed_is_the_same_run():
@@ -179,13 +180,12 @@ def test_pack_work_by_hand():
 
 
 @pytest.mark.parametrize("name, fmt", [("encoder8", "xlsx"), ("bottleneck", "zip")])
+@STALL
 def test_the_worst_allowed_packs_finish_within_200_mb(name, fmt):
     spec = BIG[name]
     most = MAX_PACK_WORK // pack_work(spec, 1, fmt)
     check_pack_work(spec, most, fmt)
-    seconds, mb = measure(class_pack, spec=spec, variants=most, fmt=fmt)
-    assert mb < 200, mb
-    assert seconds < 60  # a stall guard only
+    assert peak_mb(class_pack, spec=spec, variants=most, fmt=fmt) < 200
 
 
 def test_the_practice_page_refuses_a_pack_too_long_with_the_command_line_to_use():
