@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from urllib.parse import parse_qsl, urlsplit
 
 from .blocks import BLOCKS, BlockType, Size, block_type
@@ -102,17 +103,21 @@ def rows_to_text(rows: Rows) -> str:
     return ";".join(",".join(str(c).strip() for c in row) for row in rows)
 
 
-def text_to_rows(name: str, text: str) -> Rows:
-    """Read a matrix from the query string, checked by ``as_matrix``; raises ByHandError.
+def text_to_rows(name: str, text: str, symbols: bool = False) -> Rows:
+    """Read a matrix from the query string, checked by ``as_matrix``; raises ByHandError. With
+    ``symbols`` a cell may be an expression (``2*a + 1``, read by the safe parser), kept as its text.
 
     >>> text_to_rows('W', '1,-1/2;0,3')
     [['1', '-1/2'], ['0', '3']]
+    >>> text_to_rows('W', '2*a + 1,0.5', symbols=True)
+    [['2*a + 1', '1/2']]
     """
     if len(text) > MAX_VALUE_LEN:
         raise ByHandError(f"{name} in the link is too long ({len(text)} characters).", name)
     rows = [row.split(",") for row in text.split(";")]
-    m = as_matrix(name, rows, max_dim=8)
-    return [[fmt(v, 12, minus="-") for v in row] for row in m]
+    m = as_matrix(name, rows, max_dim=8, symbols=symbols)
+    return [[fmt(v, 12, minus="-") if isinstance(v, (int, float, Fraction)) else cell.strip()
+             for cell, v in zip(raw, row)] for raw, row in zip(rows, m)]
 
 
 def read_int(params: Mapping[str, str], key: str, low: int, high: int, default: int,
@@ -172,7 +177,7 @@ def read_example(params: Mapping[str, str], spec: ExampleSpec) -> tuple[dict, li
             key = f"m.{name}"
             if key not in params:
                 continue
-            rows = text_to_rows(name, params[key])
+            rows = text_to_rows(name, params[key], symbols="formula" in params)  # the formula's own cells
             want = (len(base[name]), len(base[name][0]))
             got = (len(rows), len(rows[0]))
             if got != want:

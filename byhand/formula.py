@@ -42,10 +42,14 @@ MAX_CELLS = 100  # the most cells of a whole example worked out with symbols (at
 def to_symbols(rows: dict[str, Rows], which=None) -> tuple[dict[str, Rows], dict[str, object]]:
     """The example with the matrices ``which`` (default: all) as their symbols, and the values they had.
 
-    Raises ByHandError with the limit when the example has more than ``MAX_CELLS`` cells or the chosen
-    matrices more than ``MAX_SYMBOLS``, or when a chosen matrix holds something other than numbers.
+    A cell of a chosen matrix that already holds an expression (``2*a + 1``, typed while the formula was
+    shown) stays as typed. Raises ByHandError with the limit when the example has more than ``MAX_CELLS``
+    cells or the chosen matrices more than ``MAX_SYMBOLS``, or naming a chosen cell that does not read.
+
+    >>> to_symbols({'W': [['2*a + 1', '4']]})
+    ({'W': [['2*a + 1', 'w12']]}, {'w12': 4})
     """
-    from .symbols import symbol_names, symbolize
+    from .symbols import symbol_names
 
     chosen = list(rows if which is None else which)
     _check_size(rows)
@@ -54,9 +58,14 @@ def to_symbols(rows: dict[str, Rows], which=None) -> tuple[dict[str, Rows], dict
         what = " and ".join(chosen) if len(chosen) < 3 else "These matrices"
         raise ByHandError(f"{what} would need {cells} symbols at these sizes; the formula is shown with at "
                           f"most {MAX_SYMBOLS}. Choose one matrix, or make the sizes smaller.", chosen[0])
-    _, values = symbolize({n: rows[n] for n in chosen})
-
-    out = {n: (symbol_names(n, len(r), len(r[0])) if n in chosen else r) for n, r in rows.items()}
+    out, values = dict(rows), {}
+    for n in chosen:
+        m = as_matrix(n, rows[n], max_dim=None, symbols=True)
+        names = symbol_names(n, *m.shape)
+        number = {(i, j): v for (i, j), v in np.ndenumerate(m) if not is_symbolic(m[i:i + 1, j:j + 1])}
+        values.update({names[i][j]: v for (i, j), v in number.items()})
+        out[n] = [[names[i][j] if (i, j) in number else text for j, text in enumerate(row)]
+                  for i, row in enumerate(rows[n])]
     return out, values
 
 

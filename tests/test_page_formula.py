@@ -201,6 +201,32 @@ def test_a_link_made_with_the_formula_shown_reopens_it(page):
     assert base(at, ns, which)[0] == numbers and "formula" not in link(at)
 
 
+def test_a_link_with_an_expression_typed_while_the_formula_is_shown_reopens_it():
+    at = open_page(RES, state={"residual.step": 4, "residual.cell.3": (0, 0)})
+    show_formula(at, "residual", "W2")
+    edit(at, "residual.edit.W2", 0, 0, "2*a + 1/3")  # a name of the learner's own: the link keeps the text
+    made = link(at)
+    assert made["formula"] == "W2" and made["m.W2"].split(";")[0] == "2*a + 1/3,-1,0", made
+    at = open_page(RES, {**made, "step": "4"}, state={"residual.cell.3": (0, 0)})
+    assert not at.exception and not at.error and not at.warning, errors(at)
+    assert base(at, "residual", "W2")[0] == ["2*a + 1/3", "w2_12", "w2_13"]
+    assert "[1, 1] = 6·a + 2" in panel(at)  # 1 + 3·(2a + 1/3), as typed on the page
+    assert link(at)["m.W2"] == made["m.W2"]
+
+
+@pytest.mark.parametrize("cell, formula, named, shown", [
+    ("__import__('os')", "W2", "W2, row 1, column 1", ["w2_11", "w2_12", "w2_13"]),  # the default's formula
+    ("2*a", None, "W2, row 1, column 1: '2*a' is not a number", ["1", "-1", "0"]),  # numbers only
+])
+def test_a_link_expression_is_read_safely_and_only_with_the_formula(cell, formula, named, shown):
+    params = {"m.W2": f"{cell},-1,0;0,1,1;1,0,-1", **({"formula": formula} if formula else {})}
+    at = open_page(RES, params)
+    assert not at.exception and not at.error
+    said = warnings(at)
+    assert named in said and "showing the default example" in said, said
+    assert base(at, "residual", "W2")[0] == shown
+
+
 def test_a_link_with_every_matrix_as_symbols():
     at = open_page(RES, {"formula": "all", "step": "2"}, state={"residual.cell.1": (0, 0)})
     assert not at.exception and not at.error and not at.warning
