@@ -12,7 +12,7 @@ from ..blocks.conv import _im2col_cells, _pad_cells, _pad_map
 from ..numbers import ByHandError, fmt
 from ..ops import NONE, LayerNorm, Op
 from ..stacked import Part, hstack, identity, ones, part, vstack
-from ..walkthrough import Step, Walkthrough, given_step, multiply_step, op_step
+from ..walkthrough import Step, Walkthrough, given_step, op_step
 from .layout import _Val, torch_layout
 from .work import _col, _numpy, _op_words, _path_words, _role, _Walk, skip_words
 
@@ -36,7 +36,7 @@ def _linear(walk: _Walk, node, mod, path: str) -> None:
     if mod.bias is not None:
         b = walk.weight(f"b{k}", _col(mod.bias), path, "bias")
         left.append(part(b, walk.inputs[b], "bias"))
-        right.append(ones(X.shape[1], False))
+        right.append(ones(X.shape[1], walk.symbolic))
         formula += f" + {b}"
     title = f"Linear layer {path}" + ("" if op is NONE else f" and {op.label}")
     bias = mod.bias is not None
@@ -45,13 +45,13 @@ def _linear(walk: _Walk, node, mod, path: str) -> None:
                + f"] = {formula}: each of the {X.shape[1]} columns is mixed across its {d} features (rows)")
     if skip is not None:
         sname, S = walk.view(skip, "rows", False, path, "the skip adds features to features.")
-        left.insert(0, identity(mod.out_features, False))
+        left.insert(0, identity(mod.out_features, walk.symbolic))
         right.insert(0, part(sname, S, _role(skip)))
         formula = f"{sname} + {formula}"
         plus, words = skip_words(around, sname, "the layer")
         title = f"Linear layer {path} {plus}" + ("" if op is NONE else f", and {op.label}")
         caption += f". {words}. One multiply gives {formula}"
-    step = walk.add(multiply_step(title, caption + _op_words(op) + ".",
+    step = walk.add(walk.multiply(title, caption + _op_words(op) + ".",
                                   walk.name_of(act_node or skip_node or node),
                                   hstack(*left), vstack(*right), formula, op), path)
     walk.finish(node, step, _Val(torch_layout(step.result, out_shape, "rows"), "rows", False, step.name),
@@ -132,7 +132,7 @@ def _conv(walk: _Walk, node, mod, path: str) -> None:
     title = f"Convolution {path}"
     if skip is not None:
         sname, S = walk.view(skip, "maps", batch, path, "the skip adds channels to channels.")
-        left.append(identity(mod.out_channels, False))
+        left.append(identity(mod.out_channels, walk.symbolic))
         right.append(part(sname, S, _role(skip)))
         formula += f" + {sname}"
         plus, words = skip_words(around, sname, "the convolution")
@@ -140,10 +140,10 @@ def _conv(walk: _Walk, node, mod, path: str) -> None:
         title += f" {plus}"
     if mod.bias is not None:
         left.append(part(b, walk.inputs[b], "bias"))
-        right.append(ones(ho * wo, False))
+        right.append(ones(ho * wo, walk.symbolic))
     if op is not NONE:
         title += f", and {op.label}"
-    step = walk.add(multiply_step(title, caption + _op_words(op) + ".",
+    step = walk.add(walk.multiply(title, caption + _op_words(op) + ".",
                                   walk.name_of(act_node or skip_node or node),
                                   hstack(*left), vstack(*right), formula, op), path)
     walk.finish(node, step, _Val(torch_layout(step.result, out_shape, "maps"), "maps", batch, step.name),
@@ -183,7 +183,7 @@ def _batchnorm(walk: _Walk, node, mod, path: str) -> None:
     name_m = walk.weight(f"BN{k}", M, path, "batch norm")
     t_cells = np.stack([np.arange(c), np.full(c, c)], axis=-1).reshape(c, 1, 2)
     left = [part(f"diag(s{k})", M[:, :c], "weight", name_m), part(f"t{k}", M[:, c:], "bias", name_m, t_cells)]
-    right = [part(src, Y, "computed"), ones(Y.shape[1], False)]
+    right = [part(src, Y, "computed"), ones(Y.shape[1], walk.symbolic)]
     formula = f"s{k}·{src} + t{k}"
     title = f"Batch norm {path}"
     caption = (f"{path} ({kind_name}, eval mode): γ·(y − μ)/√(σ² + ε) + β = s{k}·y + t{k} for each channel "
@@ -193,7 +193,7 @@ def _batchnorm(walk: _Walk, node, mod, path: str) -> None:
                f"{name_m} = [diag(s{k}) | t{k}] times [{src}; 1]")
     if skip is not None:
         sname, S = walk.view(skip, kind, batch, path, "the skip adds channels to channels.")
-        left.insert(0, identity(c, False))
+        left.insert(0, identity(c, walk.symbolic))
         right.insert(0, part(sname, S, _role(skip)))
         formula = f"{sname} + {formula}"
         plus, words = skip_words(around, sname, "the batch norm")
@@ -201,7 +201,7 @@ def _batchnorm(walk: _Walk, node, mod, path: str) -> None:
         title += f" {plus}"
     if op is not NONE:
         title += f", and {op.label}"
-    step = walk.add(multiply_step(title, caption + _op_words(op) + ".",
+    step = walk.add(walk.multiply(title, caption + _op_words(op) + ".",
                                   walk.name_of(act_node or skip_node or node),
                                   hstack(*left), vstack(*right), formula, op), path)
     walk.finish(node, step, _Val(torch_layout(step.result, v.t.shape, kind) if kind == "rows"
@@ -250,15 +250,16 @@ def _add(walk: _Walk, node, path: str) -> None:
     A = a.matrix
     d, n = A.shape
     pa, pb = (part(nm, m, "input" if nm == "x" else "computed") for nm, m in ((a.name, A), (bname, B)))
+    exact = walk.symbolic  # with symbols, I holds whole numbers: x, not 1.0·x
     if a.positions or b.positions:
-        left, right, side = hstack(pa, pb), vstack(identity(n, False), identity(n, False)), "left"
+        left, right, side = hstack(pa, pb), vstack(identity(n, exact), identity(n, exact)), "left"
         how = (f"[{a.name} | {bname}]·[I; I] = {a.name} + {bname}: two {n}×{n} identities (positions) on the "
                "right, as around attention, which mixes columns")
     else:
-        left, right, side = hstack(identity(d, False), identity(d, False)), vstack(pa, pb), "right"
+        left, right, side = hstack(identity(d, exact), identity(d, exact)), vstack(pa, pb), "right"
         how = (f"[I | I]·[{a.name}; {bname}] = {a.name} + {bname}: two {d}×{d} identities (features) on the "
                "left; the identities are the skip connection")
-    step = walk.add(multiply_step(f"Add (the skip){'' if op is NONE else ', and ' + op.label}",
+    step = walk.add(walk.multiply(f"Add (the skip){'' if op is NONE else ', and ' + op.label}",
                                   f"{_path_words(path)} ({node.name}): {how}{_op_words(op)}.",
                                   walk.name_of(act_node or node), left, right,
                                   f"{a.name} + {bname}", op, data_side=side), path)
@@ -345,6 +346,7 @@ def _sequence(v: _Val, path: str, batch_first: bool, what: str) -> None:
 def _encoder_layer(walk: _Walk, node, mod, path: str) -> None:
     from ..blocks.transformer import from_torch as layer_walk
 
+    walk.numbers_only(path, "nn.TransformerEncoderLayer")
     if len(node.args) != 1 or any(v is not None and v is not False for v in node.kwargs.values()):
         raise ByHandError(f"{path}: nn.TransformerEncoderLayer is worked on its input alone (no masks).",
                           path)
@@ -361,6 +363,7 @@ def _encoder_layer(walk: _Walk, node, mod, path: str) -> None:
 def _multihead(walk: _Walk, node, mod, path: str) -> None:
     from ..blocks.transformer import transformer_layer
 
+    walk.numbers_only(path, "nn.MultiheadAttention")
     q, k, v_ = (node.args + tuple(node.kwargs.get(n) for n in ("query", "key", "value")))[:3]
     masks = [n for n in ("key_padding_mask", "attn_mask") if node.kwargs.get(n) is not None] + (
         ["a mask"] if len(node.args) > 3 else [])

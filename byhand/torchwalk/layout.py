@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..numbers import is_symbolic
+
 __all__ = ["torch_layout"]
 
 
@@ -44,7 +46,9 @@ def _hand(t: np.ndarray, kind: str, batch: bool) -> np.ndarray:
 
 def torch_layout(m: np.ndarray, shape: tuple, kind: str) -> np.ndarray:
     """The by-hand matrix ``m`` back in torch's layout ``shape`` (the inverse of the drawing)."""
-    m = np.asarray(m, dtype=float)
+    m = np.asarray(m)
+    if m.dtype != object or not is_symbolic(m):  # a matrix of expressions (x holds symbols) stays one
+        m = np.asarray(m, dtype=float)
     return m.T.reshape(shape) if kind == "rows" else m.reshape(shape)
 
 

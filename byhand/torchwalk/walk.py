@@ -36,7 +36,7 @@ import operator
 
 import numpy as np
 
-from ..numbers import ByHandError, as_matrix
+from ..numbers import ByHandError, as_matrix, is_symbolic
 from ..walkthrough import Walkthrough, given_step
 from .layers import (
     _add,
@@ -56,7 +56,9 @@ from .work import (
     MAX_NODES,
     MAX_PARAMETERS,
     MAX_STEPS,
+    NO_ATTENTION,
     SUPPORTED,
+    SYMBOLIC_INPUT,
     _activation,
     _is_add,
     _numpy,
@@ -277,6 +279,14 @@ def from_torch(module, x) -> Walkthrough:
     drawn by hand (features × positions, or (C, H, W) for a feature map).
 
     An ``nn.TransformerEncoderLayer`` given alone is today's walkthrough (``byhand.blocks.transformer``).
+    ``x`` may be an object array of sympy expressions (``x11`` …, read by ``byhand.formula.read_rows``): every
+    step is then worked out with symbols (Linear, Conv2d and BatchNorm as their multiplies, the skip,
+    ReLU as ``max(0, e)``, GELU, tanh, sigmoid, LayerNorm with its square root, reshapes), the weights
+    staying numbers (a whole one exact). Attention and encoder layers are refused, and so are an x of more
+    than ``SYMBOLIC_INPUT`` cells, a step matrix of more than ``SYMBOLIC_CELLS`` and a cell of more than
+    ``SYMBOLIC_NODES`` nodes (checked before each multiply is worked out): the limits keep it to about a
+    second.
+
     Raises ByHandError for an operation that is not supported (naming the graph node and the op, and
     listing what is), for a model or input too big to work by hand (saying the limit), and for a
     BatchNorm or dropout in training mode.
@@ -288,7 +298,12 @@ def from_torch(module, x) -> Walkthrough:
 
     if not isinstance(module, nn.Module):
         raise ByHandError(f"from_torch needs a torch.nn.Module, not {type(module).__name__}.", "model")
-    xs = _numpy(x) if isinstance(x, torch.Tensor) else np.asarray(x, dtype=float)
+    symbolic = isinstance(x, np.ndarray) and x.dtype == object and is_symbolic(x)
+    xs = _numpy(x) if isinstance(x, torch.Tensor) else np.asarray(x, dtype=object if symbolic else float)
+    if symbolic and xs.size > SYMBOLIC_INPUT:
+        raise ByHandError(f"x has {xs.size} cells: with symbols, x of at most {SYMBOLIC_INPUT} cells is "
+                          "worked out (the expressions grow with each layer). Make the sizes smaller to see "
+                          "the formula.", "x")
     if xs.size > MAX_INPUT or xs.ndim > 4 or xs.size == 0:
         raise ByHandError(f"x has shape {tuple(xs.shape)}: at most {MAX_INPUT:,} numbers and 4 axes are "
                           "worked "
@@ -298,6 +313,9 @@ def from_torch(module, x) -> Walkthrough:
         raise ByHandError(f"the model has {params:,} weights; at most {MAX_PARAMETERS:,} are worked by hand. "
                           "Walk a smaller model or one block of it.", "model")
     if type(module) is nn.TransformerEncoderLayer:
+        if symbolic:
+            raise ByHandError("nn.TransformerEncoderLayer is worked out with numbers only: its expressions "
+                              f"in x's symbols grow too large to read. {NO_ATTENTION}", "model")
         return layer_walk(module, xs)
     title = f"{type(module).__name__}, by hand"
     if type(module).__module__.startswith("torch.nn.") and not isinstance(module, nn.Sequential):
@@ -312,9 +330,11 @@ def from_torch(module, x) -> Walkthrough:
         raise ByHandError(f"the model's forward takes {len(placeholders)} inputs; one input x is worked by "
                           "hand.", "model")
     walk = _Walk(module, gm.graph)
+    walk.symbolic = symbolic
     kind, batch = _input_view(gm, xs, module)
     xname = "x"
-    X = np.asarray(as_matrix(xname, _hand(xs, kind, batch), max_dim=None), dtype=float)
+    X = as_matrix(xname, _hand(xs, kind, batch), max_dim=None, symbols=symbolic)
+    X = X if symbolic else np.asarray(X, dtype=float)
     walk.inputs[xname] = X
     shape_words = ("a feature map: channels are rows, pixels (row by row) are columns" if kind == "maps" else
                    "features are rows, positions (or samples) are columns")
@@ -346,7 +366,7 @@ def from_torch(module, x) -> Walkthrough:
                             out.matrix), "")
     output = out.t[0] if out.kind == "maps" and out.batch else (out.t if out.kind == "maps" else out.matrix)
     return Walkthrough("torch_model", title, walk.inputs, tuple(walk.steps),
-                       np.asarray(output, dtype=float), False,
+                       output if symbolic else np.asarray(output, dtype=float), False,
                        {"module": type(module).__name__, "paths": dict(walk.paths),
                         "weights": dict(walk.weights),
                         "input_shape": tuple(xs.shape), "input_kind": (kind, batch),

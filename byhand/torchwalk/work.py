@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import operator
 from collections import Counter
+from itertools import islice
 
 import numpy as np
 
 from ..numbers import ByHandError, as_matrix
 from ..ops import GELU_OP, NONE, RELU, SIGMOID, TANH, Op
 from ..stacked import Part
-from ..walkthrough import Step, given_step
+from ..walkthrough import Step, given_step, multiply_step
 from .layout import _copy_cells, _hand, _Val
 
-__all__ = ["SUPPORTED", "MAX_PARAMETERS", "MAX_INPUT", "MAX_CELLS", "MAX_STEPS", "MAX_NODES"]
+__all__ = ["SUPPORTED", "MAX_PARAMETERS", "MAX_INPUT", "MAX_CELLS", "MAX_STEPS", "MAX_NODES",
+           "SYMBOLIC_INPUT", "SYMBOLIC_NODES", "SYMBOLIC_CELLS"]
 
 SUPPORTED = ("nn.Linear", "nn.ReLU, nn.GELU, nn.Tanh, nn.Sigmoid and torch.relu, F.relu, F.gelu, torch.tanh, "
              "torch.sigmoid (and x.relu() …)", "a + b of two tensors of one shape (a skip)", "nn.LayerNorm",
@@ -27,6 +29,15 @@ MAX_INPUT = 4_096  # numbers in x
 MAX_CELLS = 16_384  # numbers in any one matrix of a step (an im2col matrix is the largest)
 MAX_STEPS = 120
 MAX_NODES = 400  # operations in the traced graph
+# x holding symbols (the formula shown): every cell of every step is a sympy expression, whose size grows
+# with each layer (a ReLU of unknown sign stays max(0, e) inside the next layer's sums). Measured here (2
+# cores): the default MLP (x 3×3, hidden 4, one block) builds and collects in about 0.2 s; the slowest of
+# the templates' sizes within these limits (or refused by them) take 1.4 s at most.
+SYMBOLIC_INPUT = 12  # most cells of x worked out with symbols
+SYMBOLIC_CELLS = 64  # most cells of any one matrix of a step worked out with symbols
+SYMBOLIC_NODES = 1500  # most nodes (symbols, numbers, operations) of one worked-out cell with symbols
+NO_ATTENTION = ("The formula is worked out for models without attention (the MLP with skips, the ResNet "
+                "BasicBlock at small sizes).")
 
 
 def _path_words(path: str) -> str:
@@ -46,6 +57,13 @@ class _Walk:
         self.env: dict = {}
         self.views: dict[tuple, str] = {}
         self._depth: dict | None = None
+        self.symbolic = False  # x holds symbols: every step is worked out with sympy, within the limits
+
+    def numbers_only(self, path: str, what: str) -> None:
+        """ByHandError when x holds symbols: ``what`` (a layer) is worked out with numbers only."""
+        if self.symbolic:
+            raise ByHandError(f"{_path_words(path)}: {what} is worked out with numbers only: its expressions "
+                              f"in x's symbols grow too large to read. {NO_ATTENTION}", path or "model")
 
     # -- bookkeeping
     def add(self, step: Step, path: str) -> Step:
@@ -58,9 +76,22 @@ class _Walk:
                 raise ByHandError(f"{_path_words(path)}: step {step.title!r} has a {m.shape[0]}×{m.shape[1]} "
                                   f"matrix ({m.size:,} numbers); at most {MAX_CELLS:,} are worked by hand. "
                                   "Use a smaller input or fewer channels.", path or "model")
+        if self.symbolic:
+            _check_symbolic(step, path)
         self.steps.append(step)
         self.paths[step.name] = path
         return step
+
+    def multiply(self, title: str, caption: str, name: str, left, right, *args, **kwargs) -> Step:
+        """``multiply_step(…)``; with symbols, refused before it is worked out when its product's cells could
+        have more than ``SYMBOLIC_NODES`` nodes (each is a sum of products of the operands' cells)."""
+        if self.symbolic:
+            nl, nr = _node_counts(left.values), _node_counts(right.values)
+            zl, zr = (nl > 0).astype(float), (nr > 0).astype(float)
+            bound = nl @ zr + zl @ nr + zl @ zr
+            if bound.size and bound.max() > SYMBOLIC_NODES:
+                raise ByHandError(_too_long(title), "model")
+        return multiply_step(title, caption, name, left, right, *args, **kwargs)
 
     def weight(self, name: str, values, path: str, what: str) -> str:
         """The given matrix ``name`` (W1, b1, BN2 …): ``what`` of module ``path``, checked cell by cell."""
@@ -68,6 +99,10 @@ class _Walk:
             self.inputs[name] = np.asarray(as_matrix(name, values, max_dim=None), dtype=float)
         except ByHandError as e:
             raise ByHandError(f"{path}.{what}: {e}", e.matrix, e.row, e.col) from None
+        if self.symbolic:  # a whole number stays whole in the expressions: 2·x₁₁, not 2.0·x₁₁
+            m = self.inputs[name]
+            self.inputs[name] = np.array([int(v) if float(v).is_integer() else float(v) for v in m.flat],
+                                         dtype=object).reshape(m.shape)
         self.weights[name] = (path, what)
         return name
 
@@ -164,6 +199,43 @@ class _Walk:
         for n in nodes:
             if n is not None:
                 self.env[n] = v
+
+
+def _check_symbolic(step: Step, path: str) -> None:
+    """ByHandError naming the limit when a step worked out with symbols is too large to read (and the next
+    one would be slow): a matrix of more than ``SYMBOLIC_CELLS`` cells, a cell of more than
+    ``SYMBOLIC_NODES`` nodes (counted until there are more)."""
+    for m in (step.product, step.result):
+        if m is None or m.dtype != object:
+            continue
+        if m.size > SYMBOLIC_CELLS:
+            raise ByHandError(f"{_path_words(path)}: step {step.title!r} has a {m.shape[0]}×{m.shape[1]} "
+                              f"matrix; with symbols at most {SYMBOLIC_CELLS} cells are worked out. {_HOW}",
+                              path or "model")
+        if _node_counts(m).max(initial=0) > SYMBOLIC_NODES:
+            raise ByHandError(_too_long(step.title), path or "model")
+
+
+_HOW = "Make the sizes smaller (fewer features, samples, hidden units or blocks) to see the formula."
+
+
+def _too_long(title: str) -> str:
+    return (f"step {title!r} gives expressions of more than {SYMBOLIC_NODES:,} terms and operations in x's "
+            f"symbols: too long to read. {_HOW}")
+
+
+def _node_counts(m: np.ndarray) -> np.ndarray:
+    """Each cell's count of sympy nodes, counted up to ``SYMBOLIC_NODES + 1``; 1 for a nonzero number, 0 for
+    a zero (it adds no term to a product)."""
+    import sympy
+
+    out = np.zeros(m.shape)
+    for idx, v in np.ndenumerate(m):
+        if isinstance(v, sympy.Basic):
+            out[idx] = sum(1 for _ in islice(sympy.preorder_traversal(v), SYMBOLIC_NODES + 1))
+        else:
+            out[idx] = float(v != 0)
+    return out
 
 
 def _activation(walk: _Walk, node) -> Op | None:
