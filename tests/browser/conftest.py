@@ -26,6 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+RUNNING = "[data-testid='stApp']:not([data-test-script-state='notRunning'])"  # running, or about to
 
 
 def _no_browser(why: str) -> None:
@@ -159,8 +160,13 @@ def page(browser, app_url, warm_app):
 
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the app's script has finished running (and the status widget is gone)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_timeout(150)  # let a rerun that was just triggered start
+    try:  # a rerun just triggered starts: at once on a quiet machine, later on a busy one
+        page.wait_for_selector(RUNNING, timeout=400)
+    except PlaywrightTimeout:  # none came (or it was over before the look)
+        pass
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=timeout)
 

@@ -62,4 +62,5 @@ def test_conv_page_steps_edits_and_checks(page):
 def _open_editors(page) -> None:
     page.get_by_text("Edit the image, the kernels and the batch-norm statistics").click()
     wait_idle(page)
+    page.locator("[data-testid='stDataFrame']").nth(4).wait_for()
     assert page.locator("[data-testid='stDataFrame']").count() == 5  # x1, w1_1, bn1, w2_1, bn2
