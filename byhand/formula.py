@@ -25,13 +25,14 @@ from .numbers import ByHandError, as_matrix, fmt, is_symbolic, quote
 from .walkthrough import Step, Walkthrough
 
 __all__ = ["MAX_SYMBOLS", "MAX_CELLS", "BRIEF", "to_symbols", "to_symbols_checked", "to_numbers", "read_rows",
-           "collected", "brief", "cell_formula", "value_of", "collect_walkthrough", "LINK_ALL", "link_text",
-           "read_link_text"]
+           "collected", "brief", "written", "cell_formula", "value_of", "collect_walkthrough", "LINK_ALL",
+           "link_text", "read_link_text"]
 
 Rows = list[list[str]]
 BRIEF = 9  # longest cell text in the drawing; a longer expression is cut to its first terms
 _COLLECT_OPS = 400  # expand and collect only cells this small (sympy's count_ops); larger ones stay as built
 _PRINTED = 300  # a cell of more nodes is cut without printing it whole (a layer's output cell: seconds)
+_WRITTEN = 2_000  # a picked cell of more nodes is not written out (a layer's output: 300,000 characters)
 _NODES = 4 * _COLLECT_OPS  # a cell of more nodes has more operations (the blocks' cells: at most 2.5 a node)
 
 
@@ -232,6 +233,26 @@ def brief(v, limit: int = BRIEF, prefer=()) -> str:
     return text[:max(limit - 1 - len(count), 1)].rstrip() + "…" + count
 
 
+def written(v, decimals: int = 3, most: int = _WRITTEN, note: bool = True) -> str:
+    """A cell written out in full (``fmt``), unless it is an expression of more than ``most`` nodes: then
+    its first term (``brief``) and, with ``note``, what it is (a TransformerEncoderLayer's output cell
+    prints as 300,000 characters, in seconds).
+
+    >>> from byhand.symbols import parse_expression
+    >>> e = parse_expression('w1*x1 + w2*x2 + w3*x3 + w4*x4 + w5*x5 + w6*x6 + b')  # 20 nodes
+    >>> written(e)
+    'b + w₁·x₁ + w₂·x₂ + w₃·x₃ + w₄·x₄ + w₅·x₅ + w₆·x₆'
+    >>> written(e, most=10)
+    'b+…⁷ (an expression of more than 10 terms and operations: too long to write out)'
+    """
+    if hasattr(v, "free_symbols") and not _small(v, most):
+        if not note:
+            return brief(v, 40)
+        return f"{brief(v, 40)} (an expression of more than {most:,} terms and operations: too long to " \
+            "write out)"
+    return fmt(v, decimals)
+
+
 def _sup(n: int) -> str:
     return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
@@ -259,7 +280,8 @@ def cell_formula(step: Step, i: int, j: int, values: dict, decimals: int = 3) ->
 
     def line(label: str, v) -> str:
         known = value_of(v, values)
-        return f"{label} = {fmt(v, decimals)}" + ("" if known is None else f"\n    = {fmt(known, decimals)}")
+        value = "" if known is None else f"\n    = {fmt(known, decimals)}"
+        return f"{label} = {written(v, decimals)}{value}"
 
     text = line(f"{name} [{i + 1}, {j + 1}]", step.product[i, j])
     if step.answer_region == "result":

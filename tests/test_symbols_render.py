@@ -104,3 +104,26 @@ def test_xlsx_practice_sheet_of_a_symbolic_exercise(name):
                if hasattr(v, "free_symbols") and v.free_symbols}
     given = {show(v) for m in wt.inputs.values() for v in m.flat if hasattr(v, "free_symbols")}
     assert not (answers - given) & {str(v) for v in values}
+
+
+def test_a_layers_huge_output_cell_is_cut_in_its_tooltip_and_its_panel():
+    """A TransformerEncoderLayer worked out with symbols (2×2, dim_feedforward 2): its last step's cells
+    print as about 300,000 characters each. Tooltip and picked-cell panel give their first term and say
+    how long they are; a small cell (the first multiply's) is still written out whole."""
+    from byhand.blocks.transformer import random_transformer_params, transformer_layer
+    from byhand.formula import cell_formula, collect_walkthrough, read_rows, to_symbols
+
+    rows, values = to_symbols({"X": [["1", "2"], ["0", "1"]]}, ["X"])
+    wt = collect_walkthrough(transformer_layer(read_rows(rows)["X"], random_transformer_params(0, 2, 2), 1,
+                                               False, "relu"))
+    last = wt.steps[-1]
+    chart = step_chart(last)
+    tips = {(r["region"], r["row"], r["col"]): r["detail"] for name in ("bh_boxes", "bh_picks")
+            for r in chart.data.get(name, []) if r["region"] in ("product", "result")}
+    assert len(tips) == 8 and all(len(t) < 1500 for t in tips.values()), tips
+    assert all("too long to write out" in t for (region, _, _), t in tips.items() if region == "product")
+    panel = cell_formula(last, 0, 0, values)
+    assert len(panel) < 1500 and "more than 2,000 terms and operations: too long to write out" in panel, panel
+    assert "\n    = " in panel  # its value, with the numbers X had
+    first = cell_formula(wt.steps[1], 0, 0, values)
+    assert "too long" not in first and "x₁₁" in first

@@ -181,15 +181,21 @@ def _longest(boxes: _Boxes) -> dict[str, float]:
     return out or {"main": 0.5}
 
 
-def _fmt(v, decimals: int) -> str:
+TIP_NODES = 300  # a tooltip writes out an expression of at most this many nodes (a picked cell's: more)
+
+
+def _fmt(v, decimals: int, note: bool = True) -> str:
     """``fmt``, kept for a symbolic cell (printing a large expression takes milliseconds, and a step is
-    drawn several times while its drawing is fitted to its page)."""
-    return _fmt_symbolic(v, decimals) if hasattr(v, "free_symbols") else fmt(v, decimals)
+    drawn several times while its drawing is fitted to its page); an expression of more than
+    ``TIP_NODES`` nodes cut (``formula.written``), with the ``note`` saying so."""
+    return _fmt_symbolic(v, decimals, note) if hasattr(v, "free_symbols") else fmt(v, decimals)
 
 
 @functools.lru_cache(maxsize=4096)
-def _fmt_symbolic(v, decimals: int) -> str:
-    return fmt(v, decimals)
+def _fmt_symbolic(v, decimals: int, note: bool) -> str:
+    from ..formula import written
+
+    return written(v, decimals, most=TIP_NODES, note=note)
 
 
 def _label_font(cell: float) -> float:
@@ -439,7 +445,7 @@ def _dot_texts(step: Step, decimals: int) -> np.ndarray:
     """Every product cell written out as ``dot_product_text`` does, formatting each operand cell once."""
 
     def term(v) -> str:
-        t = _fmt(v, decimals)
+        t = _fmt(v, decimals, note=False)
         return f"({t})" if t.startswith("\u2212") or "/" in t else t
 
     lt = [[term(v) for v in row] for row in step.left.values.tolist()]
