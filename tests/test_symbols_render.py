@@ -74,10 +74,19 @@ def test_pdf_gif_and_drawing_of_a_symbolic_walkthrough(name):
     assert gif.n_frames == len(wt.steps)
 
 
-def test_the_pdf_shows_compact_math():
-    wt = _small()
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(worksheet_pdf(wt, kind="worked"))).pages)
-    assert "max(0, c + w₁) max(0, c + 2·w₁)" in text and "stays max(0, e)" in text
+def _pdf_text(wt, kind: str) -> str:
+    return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(worksheet_pdf(wt, kind=kind))).pages)
+
+
+def test_the_pdf_shows_compact_math_and_writes_long_cells_under_the_drawing():
+    """A cell that fits its box is printed in it; a longer one is a mark, written out under the drawing,
+    an earlier mark inside it written as the mark: Out = X + 2·H + 1 = 1 + 2·max(0, c + w₁) + 1."""
+    text = _pdf_text(_small(), "worked")
+    assert "c + w₁ c + 2·w₁ (1) (2)" in text and "stays max(0, e)" in text
+    assert "(1) = max(0, c + w₁)\n(2) = max(0, c + 2·w₁)" in text
+    assert "(3) = 2·(1) + 2\n(4) = 2·(2) + 3" in text
+    practice = _pdf_text(_small(), "practice")  # H and Out are blanks: none of their expressions printed
+    assert "(1) =" not in practice and "(3) =" not in practice and "c + w₁" not in practice
 
 
 def _values(data: bytes) -> list:

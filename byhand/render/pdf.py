@@ -11,6 +11,12 @@ shows a faint "?" and a line under the step says where to copy it from ("? — c
 step 2"): a teacher reads an empty box as "work this out", so a reused number must not look like
 one, and naming the step sends the learner back to their own number rather than a fresh guess.
 A note that quotes a blanked matrix's values is left out of a practice sheet (``Exercise.note``).
+
+A symbolic cell too long for a box (the formula shown: ``b1₁ + w1₁₁·x₁₁ + …``) is printed as a mark,
+``(1)``, and written out in a list under the drawing, as one does by hand when an expression does not
+fit; the boxes stay the size their short texts need. Marks are numbered from the whole step, so the
+worked, practice and empty sheets and the key number them alike (a blank's line is left out, its room
+kept).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from . import palette as pal
 from .layout import Layout, created_regions, layout_step
 
 REFERENCE_MARK = "?"
+LONG = 12  # a symbolic cell of more characters is printed as a mark, written out under the drawing
 
 __all__ = ["worksheet_pdf", "answer_key_pdf", "WorksheetPDF", "add_worksheet", "add_key", "PAPERS", "KINDS",
            "check_options"]
@@ -79,19 +86,60 @@ class WorksheetPDF(FPDF):
         return self.h - 14.0
 
 
+def _marks(lay: Layout, decimals: int) -> dict[str, str]:
+    """Each symbolic text of ``lay`` too long for a box (over ``LONG`` characters) → its mark, ``(1)``,
+    numbered in the order the boxes come (one mark for one text)."""
+    marks: dict[str, str] = {}
+    for b in lay.boxes:
+        if b.value is not None and hasattr(b.value, "free_symbols"):
+            text = fmt(b.value, decimals)
+            if len(text) > LONG and text not in marks:
+                marks[text] = f"({len(marks) + 1})"
+    return marks
+
+
+def _written(marks: dict[str, str]) -> list[str]:
+    """Each marked text as the list under a drawing writes it: an earlier marked text inside it is
+    written as its mark (``max(0, (1))``, ReLU of cell (1)).
+
+    >>> _written({"a + b + c + d": "(1)", "max(0, a + b + c + d)": "(2)"})
+    ['a + b + c + d', 'max(0, (1))']
+    """
+    out = []
+    for text in marks:
+        for earlier in sorted((t for t in marks if t != text and t in text), key=len, reverse=True):
+            text = text.replace(earlier, marks[earlier])
+        out.append(text)
+    return out
+
+
 def _aspect(pdf: FPDF, layouts: list[Layout], decimals: int, size_pt: float) -> float:
-    """How much wider than tall a box must be to hold the longest value at ``size_pt``."""
+    """How much wider than tall a box must be to hold the longest text it prints at ``size_pt`` (a long
+    symbolic cell prints its mark)."""
     pdf.set_font("DejaVu", "", size_pt)
-    widest = max((pdf.get_string_width(fmt(b.value, decimals)) for lay in layouts for b in lay.boxes
-                  if b.value is not None), default=0.0)
+    texts = {t for lay in layouts for t in _box_texts(lay, decimals, _marks(lay, decimals)).values()}
+    widest = max((pdf.get_string_width(t) for t in texts), default=0.0)
     height_mm = size_pt / PT / 0.42
     return max(1.0, (widest + 1.2) / height_mm)
 
 
+def _box_texts(lay: Layout, decimals: int, marks: dict[str, str]) -> dict[tuple, str]:
+    """The text each box with a value prints, by (region, row, col): its value, or its mark."""
+    out = {}
+    for b in lay.boxes:
+        if b.value is not None:
+            text = fmt(b.value, decimals)
+            out[(b.region, b.row, b.col)] = marks.get(text, text)
+    return out
+
+
 def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: float, y0: float,
-                 ux: float, uy: float, decimals: int, highlight: set, refs: frozenset = frozenset()) -> None:
+                 ux: float, uy: float, decimals: int, highlight: set, refs: frozenset = frozenset(),
+                 marks: dict[str, str] | None = None) -> None:
     """Draw skip links, boxes (``highlight`` ones as answers, ``refs`` with a faint "?": a number the
-    learner worked out in an earlier step), then part labels."""
+    learner worked out in an earlier step; a long symbolic text as its mark in ``marks``), then part
+    labels."""
+    texts = _box_texts(lay, decimals, marks or {})
     pdf.set_draw_color(*pal.rgb(pal.LINK_COLOUR))
     pdf.set_line_width(pal.scaled(pal.LINK_WIDTH, uy))
     pdf.set_dash_pattern(*(pal.scaled(d, uy) for d in pal.LINK_DASH))
@@ -109,7 +157,7 @@ def _draw_layout(pdf: WorksheetPDF, lay: Layout, created: tuple[str, ...], x0: f
         bx, by = x0 + b.x * ux, y0 + b.y * uy
         answer = (b.region, b.row, b.col) in highlight
         ref = b.value is None and (b.region, b.row, b.col) in refs
-        text = REFERENCE_MARK if ref else "" if b.value is None else fmt(b.value, decimals)
+        text = REFERENCE_MARK if ref else texts.get((b.region, b.row, b.col), "")
         look = pal.box_look(b.role, hidden=b.value is None and not ref, created=b.region in created,
                             lit=answer, faint=ref or pal.is_faint(b.role, text))
         if last is None or look != last[0]:
@@ -234,6 +282,9 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dic
     page_h = pdf.bottom - MARGIN - 20
     for k in steps:
         step, lay = wt.steps[k], layouts[k]
+        marks = _marks(layout_step(step), decimals)  # from every value: numbered alike on every sheet
+        shown = set(_box_texts(lay, decimals, marks).values())
+        written = [(f"{mark} = {line}", mark in shown) for line, mark in zip(_written(marks), marks.values())]
         ex0, ey0, ex1, ey1 = lay.extent(1.6, 0.6, 0.4)
         uy = min(max_unit, pdf.usable_width / ((ex1 - ex0) * aspect), page_h / (ey1 - ey0))
         ux = uy * aspect
@@ -245,7 +296,8 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dic
         extra = below.get(k, "")
         need = (_text_height(pdf, title, 11, True) + (_text_height(pdf, caption, 8.5) if caption else 0)
                 + (ey1 - ey0) * uy + (_text_height(pdf, note, 8) if note else 0)
-                + (_text_height(pdf, extra, 8) if extra else 0) + 6)
+                + (_text_height(pdf, extra, 8) if extra else 0)
+                + sum(_text_height(pdf, line, 8) for line, _ in written) + 6)
         if pdf.get_y() + need > pdf.bottom and pdf.get_y() > MARGIN + 30:
             pdf.add_page()
         _text_block(pdf, title, 11, bold=True)
@@ -254,8 +306,13 @@ def _draw_steps(pdf: WorksheetPDF, wt: Walkthrough, hidden: dict, highlight: dic
         y = pdf.get_y() + 2
         x = MARGIN + (pdf.usable_width - (ex1 - ex0) * ux) / 2 - ex0 * ux
         _draw_layout(pdf, lay, created_regions(step), x, y - ey0 * uy, ux, uy, decimals,
-                     highlight.get(k, set()), frozenset(refs.get(k, ())))
+                     highlight.get(k, set()), frozenset(refs.get(k, ())), marks)
         pdf.set_y(y + (ey1 - ey0) * uy + 1)
+        for line, printed in written:  # a blank's expression is not printed; its room is kept
+            if printed:
+                _text_block(pdf, line, 8)
+            else:
+                pdf.set_y(pdf.get_y() + _text_height(pdf, line, 8))
         for what, text, colour in (("below", extra, pal.TEXT), ("note", note, pal.MUTED)):
             if text and (k, what) in unprinted:
                 pdf.set_y(pdf.get_y() + _text_height(pdf, text, 8))
