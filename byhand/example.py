@@ -34,6 +34,7 @@ from .blocks.conv import (
     variant_example,
     variant_size,
 )
+from .formula import LINK_ALL, collect_walkthrough, read_link_text, read_rows, to_symbols_checked
 from .numbers import ByHandError, as_matrix, fmt, quote
 from .walkthrough import Walkthrough
 
@@ -272,13 +273,21 @@ def example_walkthrough(block: str, rows: dict[str, Rows], options: dict | None 
     ``read_example_json``). The conv page's blocks take their matrices as ``conv_matrices`` names and the
     options ``shortcut``, ``stride`` and ``eps``; a block with a skip option takes ``residual``."""
     bt, options = block_type(block), dict(options or {})
-    if not _is_conv(bt):
-        return bt.build(**rows, **options)
-    kind = "basic" if bt is BLOCK_CONV else "bottleneck"
-    shortcut = options.get("shortcut", "identity")
-    kw = conv_inputs(rows, kind, shortcut, options.get("stride", default_stride(shortcut)),
-                     read_eps(options.get("eps", "0")))
-    return bt.build(**kw)
+    shown = options.pop("formula", None)  # a link's formula=: these matrices (or "all") as symbols
+
+    def walk(matrices: dict) -> Walkthrough:
+        if not _is_conv(bt):
+            return bt.build(**matrices, **options)
+        kind = "basic" if bt is BLOCK_CONV else "bottleneck"
+        shortcut = options.get("shortcut", "identity")
+        stride = options.get("stride", default_stride(shortcut))
+        return bt.build(**conv_inputs(matrices, kind, shortcut, stride, read_eps(options.get("eps", "0"))))
+
+    if shown is None:
+        return walk(rows)
+    which = None if shown == LINK_ALL else shown
+    symbols, _, _ = to_symbols_checked(rows, which, lambda r: walk(read_rows(r)))
+    return collect_walkthrough(walk(read_rows(symbols)))
 
 
 def example_json(block: str, rows: dict[str, Rows], options: dict | None = None) -> str:
@@ -472,9 +481,11 @@ def read_link(url: str) -> tuple[str, dict[str, Rows], dict, list[str]]:
         raise ByHandError("not a printable example: the link shows the PyTorch TransformerEncoderLayer "
                           "variant; only the by-hand variant prints (choose 'By hand' on the page and copy "
                           "its link).", "link")
-    rows = _link_rows(params, ExampleSpec.of(bt), messages)
-    example_walkthrough(bt.name, rows)
-    return bt.name, rows, {}, messages
+    spec = ExampleSpec.of(bt)
+    rows = _link_rows(params, spec, messages)
+    options = _link_formula(params, spec, messages)
+    example_walkthrough(bt.name, rows, options)
+    return bt.name, rows, options, messages
 
 
 def _link_rows(params: Mapping[str, str], spec: ExampleSpec, messages: list[str]) -> dict[str, Rows]:
@@ -483,10 +494,23 @@ def _link_rows(params: Mapping[str, str], spec: ExampleSpec, messages: list[str]
     found, said = read_example(params, spec)
     for name in spec.names:
         key = f"m.{name}"
-        if key in params and found["base"][name] != text_to_rows(name, params[key]):  # raises naming the cell
+        if key in params and found["base"][name] != text_to_rows(name, params[key], "formula" in params):
             raise ByHandError(said[0].removesuffix("; showing the default example.") + ".", name)
     messages.extend(said)
     return found["base"]
+
+
+def _link_formula(params: Mapping[str, str], spec: ExampleSpec, messages: list[str]) -> dict:
+    """The option ``formula`` (the matrices a link shows as symbols, or ``all``) when the link has a good
+    ``formula=``; a bad one is a message and the numbers print."""
+    if "formula" not in params:
+        return {}
+    try:
+        which = read_link_text(params["formula"], spec.names)
+    except ByHandError as e:
+        messages.append(str(e))
+        return {}
+    return {"formula": LINK_ALL if which is None else which}
 
 
 def _read_conv_link(params: Mapping[str, str], messages: list[str]) -> tuple[str, dict, dict, list[str]]:
@@ -505,8 +529,9 @@ def _read_conv_link(params: Mapping[str, str], messages: list[str]) -> tuple[str
             messages.append(f"eps = {quote(params['eps'])} in the link is not a number ≥ 0; using 0.")
     if shortcut == "identity":  # as the page: the identity shortcut needs stride 1
         s = default_stride("identity")
-    rows = _link_rows(params, conv_spec(kind, shortcut, c), messages)
+    spec = conv_spec(kind, shortcut, c)
+    rows = _link_rows(params, spec, messages)
     block = variant_block(kind).name
-    options = {"shortcut": shortcut, "stride": s, "eps": eps}
+    options = {"shortcut": shortcut, "stride": s, "eps": eps, **_link_formula(params, spec, messages)}
     example_walkthrough(block, rows, options)
     return block, rows, options, messages

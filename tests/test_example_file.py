@@ -91,6 +91,35 @@ def test_a_link_gives_its_example(link):
     np.testing.assert_array_equal(example_walkthrough(block, rows).output, np.array(OUT, dtype=object))
 
 
+def test_a_link_with_the_formula_shown_prints_it():
+    """``formula=W2``: W2's cells are symbols; Out[1, 1] = ReLU(x₁₁ + w2₁₁·h₁₁ + w2₁₂·h₂₁ + b2₁) with
+    x₁₁ = 1, H's column 1 = (1, 0), b2₁ = 1: 2 + w2₁₁ (ReLU of unknown sign stays max(0, …))."""
+    block, rows, options, messages = read_link(LINK + "&formula=W2")
+    assert (block, rows, options, messages) == ("residual", ROWS, {"formula": ["W2"]}, [])
+    wt = example_walkthrough(block, rows, options)
+    assert {str(s) for s in wt.symbols} == {"w2_11", "w2_12", "w2_21", "w2_22"}
+    assert str(wt.steps[-1].product[0, 0]) == "w2_11 + 2"
+    values = {"w2_11": 2, "w2_12": -1, "w2_21": 0, "w2_22": F(1, 2)}  # ROWS' W2: the numbers come back
+    np.testing.assert_array_equal(wt.substitute(values).output, np.array(OUT, dtype=object))
+
+
+def test_a_link_with_every_matrix_as_symbols_and_an_expression_cell():
+    link = LINK.replace("m.b2=1;-3", "m.b2=2*a,-3".replace(",", ";")) + "&formula=all"
+    block, rows, options, _ = read_link(link)
+    assert rows["b2"] == [["2*a"], ["-3"]] and options == {"formula": "all"}
+    names = {str(s) for s in example_walkthrough(block, rows, options).symbols}
+    assert {"x11", "w1_22", "b1_2", "w2_21", "a", "b2_2"} <= names and "b2_1" not in names  # kept as typed
+
+
+def test_a_bad_formula_in_a_link_prints_the_numbers_and_says_so():
+    block, rows, options, messages = read_link(LINK + "&formula=Q9")
+    assert options == {} and rows == ROWS
+    assert messages == ["formula = 'Q9' in the link is not all or matrices of this example "
+                        "(X, W1, b1, W2, b2); showing the numbers."]
+    with pytest.raises(ByHandError, match=r"W2, row 1, column 1: '2\*a' is not a number"):
+        read_link(LINK.replace("m.W2=2", "m.W2=2*a"))  # an expression reads only with formula=
+
+
 def test_a_link_under_a_base_path_with_a_fragment():
     block, rows, *_ = read_link(LINK.replace("8501/", "8501/apps/byhand/") + "#top")
     assert block == "residual" and rows == ROWS
