@@ -21,8 +21,7 @@ from byhand.blocks.conv import (
 )
 from byhand.example import as_key, from_key
 from byhand.formula import collect_walkthrough, read_rows
-from byhand.numbers import ByHandError, is_symbolic, quote
-from byhand.render import vega
+from byhand.numbers import ByHandError, quote
 from byhand.ui import controls, share
 from byhand.ui.editors import (
     example_controls,
@@ -32,6 +31,7 @@ from byhand.ui.editors import (
     valid_or_last,
 )
 from byhand.ui.formula import formula_control, formula_on, link_params, read_formula_link
+from byhand.ui.maps import feature_maps, map_step
 from byhand.ui.torch_panel import check_table, run_check
 from byhand.ui.walkthrough_page import show_link_messages
 
@@ -55,21 +55,6 @@ def build(kind: str, shortcut: str, stride: int, eps: str, key: tuple, symbols: 
 
 
 # ---------------------------------------------------------------- drawings
-
-def feature_maps(name: str, m: np.ndarray, shape: tuple, key: str, highlight=None, role: str = "computed",
-                 marks=None) -> None:
-    """A map (C × H·W) as one small labelled grid per channel, side by side."""
-    c, h, w = shape
-    cols = st.columns(max(c, 3))
-    for ch in range(c):
-        grid = np.asarray(m)[ch].reshape(h, w)
-        hl = {(i, j) for i in range(h) for j in range(w) if highlight is not None and highlight[i, j]}
-        with cols[ch % len(cols)]:
-            st.altair_chart(vega.matrix_chart(f"{name} · channel {ch + 1}", grid, role=role, highlight=hl,
-                                                 marks=marks, selectable=False,
-                                                 cell_size=None if is_symbolic(grid) else 34),
-                            width="content", key=f"{key}.{ch}")
-
 
 def shape_words(wt) -> str:
     """The shapes the block goes through, e.g. ``x 1×6×6 → Y1 2×3×3 → H 2×3×3 → out 2×3×3``."""
@@ -95,10 +80,7 @@ def render_step(ns: str, wt, step, k: int) -> None:
     """A step: feature-map grids for a map given alone, the by-hand drawing otherwise, plus its maps."""
     maps, n = wt.params["maps"], len(wt.steps)
     if step.kind == "given" and step.name in maps:
-        st.subheader(f"Step {k + 1} of {n}: {step.title}", anchor=False)
-        feature_maps(step.name, step.result, maps[step.name], f"{NS}.step{k}.maps",
-                     role="input" if step.name.startswith("x") else "computed")
-        controls.step_caption(step)
+        map_step(NS, step, k, n, maps[step.name])
     else:
         controls.step_view(ns, step, k, n)
         if step.name in maps:

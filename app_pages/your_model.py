@@ -10,6 +10,7 @@ from byhand.numbers import ByHandError
 from byhand.ui import controls, share
 from byhand.ui.editors import md_escape
 from byhand.ui.formula import formula_control, formula_on, formula_values, link_params, read_formula_link
+from byhand.ui.maps import map_step
 
 NS = "yours"
 ROUNDING = {"none": "As they are", "0": "Whole numbers", "1": "1 decimal", "2": "2 decimals"}
@@ -213,7 +214,18 @@ if formula_on(NS):
 shows = link_params(X_SPEC, ss[f"{NS}.valid"]).get("formula")  # x's numbers are the seed's: only formula=
 url = {"t": name, **{k: str(v) for k, v in sizes.items()}, "seed": str(seed), "round": rounding,
        "dec": str(decimals), **({"formula": shows} if shows else {})}
-share.linked_player(NS, shown, url, decimals=decimals)
+
+
+def render(step, k: int) -> None:
+    """A padded map as maps (its one row of pixels is as wide as the page), any other step by hand."""
+    shape = shown.params.get("maps", {}).get(step.name)
+    if step.kind == "given" and shape is not None:
+        map_step(NS, step, k, len(shown.steps), shape)
+    else:
+        controls.step_view(NS, step, k, len(shown.steps), decimals=decimals)
+
+
+share.linked_player(NS, shown, url, decimals=decimals, render=render)
 if not present:
     if refused:
         st.warning(f"The formula is not shown for this model: {md_escape(refused)}",

@@ -110,6 +110,7 @@ def _conv(walk: _Walk, node, mod, path: str) -> None:
                                 "pixels "
                                 "columns (row by row).", pname, m,
                                 copies=Part(pname, m, "computed", src, _pad_cells(c, h, w, p))), path)
+            walk.maps[pname] = (c, h + 2 * p, w + 2 * p)  # drawn as maps: one row of pixels is too wide
         src, X, h, w = pname, m, h + 2 * p, w + 2 * p
     cells = _im2col_cells(c, h, w, k, s, ho, wo)
     cols = X[cells[..., 0], cells[..., 1]]

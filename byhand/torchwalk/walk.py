@@ -367,7 +367,7 @@ def from_torch(module, x) -> Walkthrough:
     output = out.t[0] if out.kind == "maps" and out.batch else (out.t if out.kind == "maps" else out.matrix)
     return Walkthrough("torch_model", title, walk.inputs, tuple(walk.steps),
                        output if symbolic else np.asarray(output, dtype=float), False,
-                       {"module": type(module).__name__, "paths": dict(walk.paths),
+                       {"module": type(module).__name__, "paths": dict(walk.paths), "maps": dict(walk.maps),
                         "weights": dict(walk.weights),
                         "input_shape": tuple(xs.shape), "input_kind": (kind, batch),
                         "output_shape": tuple(out.t.shape), "output_kind": (out.kind, out.batch)})

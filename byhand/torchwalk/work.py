@@ -52,6 +52,7 @@ class _Walk:
         self.steps: list[Step] = []
         self.inputs: dict[str, np.ndarray] = {}
         self.paths: dict[str, str] = {}
+        self.maps: dict[str, tuple[int, int, int]] = {}  # a step that gives a map (padded): its (C, H, W)
         self.weights: dict[str, tuple[str, str]] = {}  # matrix name -> (module path, what it holds)
         self.count: Counter = Counter()
         self.env: dict = {}
