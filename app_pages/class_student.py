@@ -11,19 +11,14 @@ from functools import partial
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from byhand.classroom import shared
 from byhand.numbers import ByHandError
 from byhand.ui.editors import md_escape
 from byhand.ui.exercise import answer_editors, check_and_hints, step_drawing
+from byhand.ui.room import DB_DOWN, open_room
 
 NS = "class"
 ss = st.session_state
-DB_DOWN = "The class database cannot be reached just now: try again in a moment."
-try:
-    room = shared()
-except SQLAlchemyError:  # the database is down or the URL is wrong: a message, not a traceback
-    st.error(DB_DOWN, icon=":material/cloud_off:")
-    st.stop()
+room = open_room()
 
 
 def client() -> str:

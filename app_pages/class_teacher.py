@@ -16,21 +16,16 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from byhand.blocks import BLOCKS
-from byhand.classroom import shared
 from byhand.numbers import ByHandError
 from byhand.render import palette, vega
 from byhand.ui.editors import md_escape
+from byhand.ui.room import DB_DOWN, open_room
 
 NS = "teach"
 BOOK = ["Name", "Score", "Hints used", "Submitted (UTC)", "Submissions", "Last check"]  # gradebook columns
 MODES = {"all": "Every cell", "last": "Last step", "share:0.5": "Half the cells"}
 ss = st.session_state
-DB_DOWN = "The class database cannot be reached just now: try again in a moment."
-try:
-    room = shared()
-except SQLAlchemyError:  # the database is down or the URL is wrong: a message, not a traceback
-    st.error(DB_DOWN, icon=":material/cloud_off:")
-    st.stop()
+room = open_room()
 
 
 def base_url() -> str:
