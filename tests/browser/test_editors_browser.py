@@ -1,10 +1,10 @@
-"""The matrix editors in headless Chromium: every column in view, a pasted matrix, quick typing.
+"""The matrix editors in headless Chromium: every column in view, a pasted matrix, typing across editors.
 
 At a 1280 × 800 projector with the sidebar open, the residual block's editors with a 4×6 X
 (``?n=6&d=4``: n samples, d features) show all their columns, with no horizontal scroll inside
 an editor. A matrix pasted through its "Paste" popover reaches the drawing; values typed into X
-and W1 one after the other all reach the example (its link) when each rerun is waited for; typed
-faster, some are lost (an expected failure: see ``QUICK_LOSES``).
+and W1 one after the other all reach the example (its link) when each rerun is waited for (typed
+faster, some are lost: the note above the test).
 The default example's X is [[1, 2, 0], [0, 1, 1], [2, -1, 1]], W1 [[1, 0, 1], [0, 1, -1], [-1, 1, 0]].
 """
 
@@ -114,70 +114,58 @@ def test_a_wrong_shape_paste_shows_its_message(page):
     no_exception(page)
 
 
-# whether the grid's cell ``id`` is the focused element, or a cell editor (a textarea) is open
-ACTIVE = """id => { const a = document.activeElement;
-                    return !!a && (a.getAttribute('data-testid') === id || a.tagName === 'TEXTAREA'); }"""
-
-
-def _type_into(page, canvas, row: int, col: int, text: str, wait: str) -> None:
-    """Move the mouse onto cell (row, col) as a hand does, click it, type ``text`` and Enter.
-
-    ``wait="idle"``: click again until the cell is the one selected (a first click may only focus
-    the grid), open its editor, and wait for the app's rerun after Enter; ``"quick"``: type at once
-    and go on 300 ms later.
-    """
-    cell = f"glide-cell-{col + 1}-{row}"  # the grid's id of the cell (its index column is column 0)
-    for attempt in range(5):
+def _type_into(page, editor, row: int, col: int, text: str) -> None:
+    """Click cell (row, col) (0-based) of a data editor as a hand does, open its editor, type ``text`` and
+    Enter, then wait for the rerun. A click may land before the grid is laid out, or only focus it: the
+    editor that opens must sit on that cell (else Escape, and click again)."""
+    canvas = editor.locator("[data-testid='data-grid-canvas']").first
+    box = page.locator("textarea").first
+    canvas.scroll_into_view_if_needed()
+    for _ in range(5):
         b = canvas.bounding_box()
-        x = b["x"] + INDEX_WIDTH + CELL_WIDTH * (col + 0.5)
-        y = b["y"] + HEADER_HEIGHT + ROW_HEIGHT * (row + 0.5)
-        page.mouse.move(x, y, steps=5)
-        page.mouse.click(x, y)
-        if wait != "idle":
-            break
-        try:  # selected, or its editor already open; a busy machine may take seconds to say so
-            page.wait_for_function(ACTIVE, arg=cell, timeout=3_000)
+        x, y = b["x"] + INDEX_WIDTH + CELL_WIDTH * col, b["y"] + HEADER_HEIGHT + ROW_HEIGHT * row
+        page.mouse.move(x + CELL_WIDTH / 2, y + ROW_HEIGHT / 2, steps=5)
+        page.mouse.click(x + CELL_WIDTH / 2, y + ROW_HEIGHT / 2)
+        page.wait_for_timeout(300)
+        if not box.is_visible():
+            page.keyboard.press("Enter")  # the cell selected: open its editor
+        try:
+            box.wait_for(state="visible", timeout=5_000)
         except PlaywrightTimeout:
-            assert attempt < 4, f"cell {row}, {col} was never selected"
             continue
-        if page.evaluate("() => document.activeElement.tagName") != "TEXTAREA":
-            page.keyboard.press("Enter")  # open the cell's editor, then replace the text it holds
-        page.locator("textarea").first.wait_for(state="visible", timeout=10_000)
-        page.keyboard.press("ControlOrMeta+a")
-        break
+        t = box.bounding_box()
+        if t and abs(t["y"] + t["height"] / 2 - (y + ROW_HEIGHT / 2)) < ROW_HEIGHT / 2 \
+                and abs(t["x"] + t["width"] / 2 - (x + CELL_WIDTH / 2)) < CELL_WIDTH / 2:
+            break
+        page.keyboard.press("Escape")  # another cell's editor: close it unchanged
+        box.wait_for(state="hidden", timeout=5_000)
+    else:
+        raise AssertionError(f"the editor of cell {row}, {col} did not open")
+    page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(text, delay=30)
     page.wait_for_timeout(150)  # a fast Enter can drop the edit in the grid itself (glide-data-grid PR #1201)
     page.keyboard.press("Enter")
-    if wait == "idle":
-        wait_idle(page)
-    else:
-        page.wait_for_timeout(300)
+    box.wait_for(state="hidden", timeout=5_000)
+    wait_idle(page)
 
 
-QUICK_LOSES = ("Streamlit re-renders every data editor of the fragment when the rerun of another editor's "
-               "edit finishes: a cell editor open at that moment is reset (its text selected, then "
-               "overwritten), and a click into another editor then may only focus its grid, so the "
-               "typing lands in the cell selected before (streamlit issue #7831). Seen at 0.3 s between "
-               "cells; none lost when waiting for the rerun.")
-
-
-@pytest.mark.parametrize("wait", ["idle"])  # "quick" (0.3 s between cells) loses values: QUICK_LOSES
-def test_typing_in_two_editors_one_after_the_other_keeps_every_value(page, wait):
+# Typed faster (0.3 s between cells), values are lost: Streamlit re-renders every data editor of the
+# fragment when the rerun of another editor's edit finishes, so a cell editor open at that moment is reset
+# (its text selected, then overwritten), and a click into another editor then may only focus its grid, so
+# the typing lands in the cell selected before (streamlit issue #7831). None is lost when each rerun is
+# waited for, which is what this test holds the page to.
+def test_typing_in_two_editors_one_after_the_other_keeps_every_value(page):
     goto(page, "residual_block")
     box = open_editors(page)
     editors = box.locator("[data-testid='stDataFrame']")
-    x, w1 = (editors.nth(k).locator("[data-testid='data-grid-canvas']").first for k in (0, 1))
-    x.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
     typed = {"X": [["1", "2", "0"], ["0", "1", "1"], ["2", "-1", "1"]],
              "W1": [["1", "0", "1"], ["0", "1", "-1"], ["-1", "1", "0"]]}
     for i in range(3):  # the diagonals: X[i, i] = 11 + i, W1[i, i] = 21 + i, each right after the other
-        for name, canvas, value in (("X", x, 11 + i), ("W1", w1, 21 + i)):
-            _type_into(page, canvas, i, i, str(value), wait)
+        for k, name, value in ((0, "X", 11 + i), (1, "W1", 21 + i)):
+            _type_into(page, editors.nth(k), i, i, str(value))
             typed[name][i][i] = str(value)
-            if wait == "idle":  # its rerun waited for: the link holds it (a busy machine reruns late)
-                wait_for_link(page, name, ";".join(",".join(r) for r in typed[name]), 30_000)
-    wait_idle(page)
+            # its rerun waited for: the link holds it (a busy machine reruns late)
+            wait_for_link(page, name, ";".join(",".join(r) for r in typed[name]), 30_000)
     wait_for_link(page, "X", "11,2,0;0,12,1;2,-1,13", 30_000)
     wait_for_link(page, "W1", "21,0,1;0,22,-1;-1,1,23", 30_000)
     no_exception(page)
