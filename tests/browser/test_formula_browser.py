@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import BROWSER, goto, no_exception, screen_page, shot, wait_idle
 from .test_projector_fit import every_step_fits
@@ -18,9 +19,15 @@ def test_residual_formula_fits_a_projector(browser, app_url, warm_app):
     with screen_page(browser, app_url, 1280, 800) as page:
         goto(page, "residual_block")
         assert page.locator("[data-testid='stSidebar']").first.is_visible()
-        page.get_by_role("button", name=re.compile("Show the formula")).click()  # all matrices
-        wait_idle(page)
-        page.get_by_text("Back to numbers").first.wait_for()
+        shown = page.get_by_text("Each cell shows its expression").first  # the caption while it is on
+        for attempt in range(3):  # a click a busy page took before it was ready is lost: click again
+            page.get_by_role("button", name=re.compile("Show the formula")).click()  # all matrices
+            wait_idle(page)
+            try:
+                shown.wait_for(timeout=15_000)
+                break
+            except PlaywrightTimeout:
+                assert attempt < 2, "the formula never showed"
         assert all(box["sidebar"] > 0 for box in every_step_fits(page, "formula"))
         # the last step's cell (1, 1), picked with the keyboard's selectboxes: the whole expression
         for label in ("Row", "Column"):
