@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from byhand.numbers import ByHandError
 from byhand.ui.editors import md_escape
 from byhand.ui.exercise import answer_editors, check_and_hints, step_drawing
-from byhand.ui.room import DB_DOWN, open_room
+from byhand.ui.room import DB_DOWN, ask_room, open_room
 
 NS = "class"
 ss = st.session_state
@@ -49,13 +49,10 @@ def from_link() -> None:
 
 
 def join() -> None:
-    try:
-        token = room.join(ss.get(f"{NS}.code", ""), ss.get(f"{NS}.name", ""), client=client())
-    except (ByHandError, SQLAlchemyError) as e:
-        ss[f"{NS}.error"] = str(e) if isinstance(e, ByHandError) else DB_DOWN
-        return
-    ss.pop(f"{NS}.error", None)
-    ss[f"{NS}.token"] = token
+    ok, token = ask_room(NS, lambda: room.join(ss.get(f"{NS}.code", ""), ss.get(f"{NS}.name", ""),
+                                                client=client()))
+    if ok:
+        ss[f"{NS}.token"] = token
 
 
 def leave() -> None:

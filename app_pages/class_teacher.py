@@ -19,7 +19,7 @@ from byhand.blocks import BLOCKS
 from byhand.numbers import ByHandError
 from byhand.render import palette, vega
 from byhand.ui.editors import md_escape
-from byhand.ui.room import DB_DOWN, open_room
+from byhand.ui.room import DB_DOWN, ask_room, open_room
 
 NS = "teach"
 BOOK = ["Name", "Score", "Hints used", "Submitted (UTC)", "Submissions", "Last check"]  # gradebook columns
@@ -49,13 +49,8 @@ def local_zone() -> ZoneInfo:
 
 def open_secret(secret: str) -> None:
     """Show the dashboard of a secret, or say the link is not valid."""
-    try:
-        room.assignment(secret)
-    except (ByHandError, SQLAlchemyError) as e:
-        ss[f"{NS}.error"] = str(e) if isinstance(e, ByHandError) else DB_DOWN
-        return
-    ss.pop(f"{NS}.error", None)
-    ss[f"{NS}.secret"] = secret
+    if ask_room(NS, lambda: room.assignment(secret))[0]:
+        ss[f"{NS}.secret"] = secret
 
 
 def from_link() -> None:
@@ -81,16 +76,11 @@ def create() -> None:
     if ss.get(f"{NS}.has_due"):
         local = datetime.combine(ss[f"{NS}.due_date"], ss[f"{NS}.due_time"], tzinfo=local_zone())
         due = local.astimezone(timezone.utc)
-    try:
-        code, secret = room.create_assignment(block, secrets.randbelow(1_000_000), sizes,
-                                              blank=ss[f"{NS}.blank"] or "all",
-                                              per_student=bool(ss[f"{NS}.per_student"]), due=due)
-    except (ByHandError, SQLAlchemyError) as e:
-        ss[f"{NS}.error"] = str(e) if isinstance(e, ByHandError) else DB_DOWN
-        return
-    ss.pop(f"{NS}.error", None)
-    ss[f"{NS}.secret"] = secret
-    ss[f"{NS}.new"] = code
+    ok, made = ask_room(NS, lambda: room.create_assignment(
+        block, secrets.randbelow(1_000_000), sizes, blank=ss[f"{NS}.blank"] or "all",
+        per_student=bool(ss[f"{NS}.per_student"]), due=due))
+    if ok:
+        ss[f"{NS}.new"], ss[f"{NS}.secret"] = made
 
 
 def create_form() -> None:
